@@ -1,0 +1,34 @@
+/** Which keys a tenant's TLS certificate may have. */
+
+import { tlsAllowedEcdsaCurves, tlsRsaMinimumBits } from "./keys";
+
+export type CertificateKeySpec =
+  | { readonly algorithm: "ecdsa"; readonly curve: "P256" | "P384" }
+  | { readonly algorithm: "rsa"; readonly bits: number };
+
+/**
+ * ECDSA P-256 is the default: small, fast, accepted everywhere. RSA stays available for
+ * clients that still cannot do ECDSA; 3072 bits is the recommended RSA size.
+ */
+export const certificateKeyTypes = {
+  "ecdsa-p256": { algorithm: "ecdsa", curve: "P256" },
+  "ecdsa-p384": { algorithm: "ecdsa", curve: "P384" },
+  "rsa-2048": { algorithm: "rsa", bits: tlsRsaMinimumBits },
+  "rsa-3072": { algorithm: "rsa", bits: 3072 },
+  "rsa-4096": { algorithm: "rsa", bits: 4096 },
+} as const satisfies Record<string, CertificateKeySpec>;
+
+export type CertificateKeyType = keyof typeof certificateKeyTypes;
+
+export const defaultCertificateKeyType: CertificateKeyType = "ecdsa-p256";
+
+export const certificateKeyTypeNames: readonly CertificateKeyType[] = Object.keys(certificateKeyTypes) as CertificateKeyType[];
+
+export function isCertificateKeyType(value: unknown): value is CertificateKeyType {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(certificateKeyTypes, value);
+}
+
+/** Whether a key spec meets the TLS key minimums of keys.ts. */
+export function meetsTlsKeyMinimums(spec: CertificateKeySpec): boolean {
+  return spec.algorithm === "rsa" ? spec.bits >= tlsRsaMinimumBits : tlsAllowedEcdsaCurves.includes(spec.curve);
+}

@@ -1,0 +1,40 @@
+/** Which ports a tenant's mail host opens and reaches, in both the cloud firewall and nftables. */
+
+export type TransportProtocol = "tcp" | "udp";
+
+export interface PortRule {
+  readonly protocol: TransportProtocol;
+  readonly port: number;
+  readonly service: string;
+}
+
+/** Open to the whole internet: a mail server must accept mail and clients from anywhere. */
+export const publicInboundPorts: readonly PortRule[] = [
+  { protocol: "tcp", port: 25, service: "smtp" },
+  { protocol: "tcp", port: 465, service: "submissions" },
+  { protocol: "tcp", port: 587, service: "submission" },
+  { protocol: "tcp", port: 993, service: "imaps" },
+  { protocol: "tcp", port: 443, service: "https" },
+];
+
+/** SSH is open only to the tenant's admin and deploy CIDRs. */
+export const sshPort: PortRule = { protocol: "tcp", port: 22, service: "ssh" };
+
+/** Every inbound port any source may ever reach; anything else is closed. */
+export const allowedInboundPorts: readonly PortRule[] = [...publicInboundPorts, sshPort];
+
+/** What the host itself needs to reach: delivery, DNS, packages and ACME, time. */
+export const allowedOutboundPorts: readonly PortRule[] = [
+  { protocol: "tcp", port: 25, service: "smtp" },
+  { protocol: "tcp", port: 53, service: "domain" },
+  { protocol: "udp", port: 53, service: "domain" },
+  { protocol: "tcp", port: 80, service: "http" },
+  { protocol: "tcp", port: 443, service: "https" },
+  { protocol: "udp", port: 123, service: "ntp" },
+];
+
+/** Sources that mean "anyone": never acceptable for SSH. */
+export const anySourceCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/** Destinations for outbound rules: the whole internet, both families. */
+export const anyDestinationCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];

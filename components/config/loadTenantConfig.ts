@@ -1,0 +1,40 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseTenantConfig } from "./parseTenantConfig";
+import { configNamespace, formatConfigProblems, type TenantConfig } from "./tenantConfig";
+
+/**
+ * The tenant's keys as the engine hands them to the program: lists and objects arrive as JSON
+ * text, scalars as strings (numbers are coerced by the schema).
+ */
+export function readRawTenantConfig(): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${configNamespace}:`;
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    raw[fullKey.slice(prefix.length)] = decodeConfigValue(value);
+  }
+  return raw;
+}
+
+function decodeConfigValue(value: string): unknown {
+  const trimmed = value.trim();
+  if (/^[[{]/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/**
+ * Reads and validates the stack's tenant config once. Invalid config stops the program with a
+ * RunError (the engine prints its message without a stack trace) listing every problem.
+ */
+export function loadTenantConfig(): TenantConfig {
+  const result = parseTenantConfig(readRawTenantConfig());
+  for (const notice of result.notices) pulumi.log.warn(`${notice.key}: ${notice.message}`);
+  if (!result.ok) throw new pulumi.RunError(formatConfigProblems(result.problems));
+  return result.config;
+}

@@ -1,0 +1,61 @@
+import type { DmarcPhase } from "../../baseline/dns/dmarc";
+import type { SshPublicKey } from "../../baseline/sshPublicKey";
+
+/** The Pulumi config namespace every tenant key lives under (the project name). */
+export const configNamespace = "penguinmails-mail";
+
+export type QuarantineRollout = { style: "pct"; percent: number } | { style: "testing" };
+
+/** One tenant's settings after validation and normalisation: what every component builds from. */
+export interface TenantConfig {
+  /** Lowercase A-label form, no trailing dot. */
+  readonly domain: string;
+  readonly region: string;
+  readonly size: string;
+  readonly image: string;
+  readonly adminUser: string;
+  readonly adminCidrs: readonly string[];
+  readonly deployCidrs: readonly string[];
+  readonly adminSshPublicKeys: readonly SshPublicKey[];
+  readonly alertEmail: string;
+  readonly cloudflareZoneId: string;
+  readonly dnsTtlSeconds: number;
+  readonly dmarc: {
+    readonly phase: DmarcPhase;
+    readonly rua: readonly string[];
+    readonly ruf: readonly string[];
+    readonly quarantineRollout: QuarantineRollout;
+    readonly adkim: "r" | "s";
+    readonly aspf: "r" | "s";
+  };
+  readonly spf: { readonly all: "softfail" | "fail"; readonly include: readonly string[] };
+  readonly dkim: { readonly selectors: readonly string[]; readonly active: string };
+  readonly mtaSts: { readonly mode: "testing" | "enforce"; readonly maxAgeSeconds: number };
+  readonly tlsRpt: { readonly rua: readonly string[] };
+  readonly caa: { readonly iodef: string };
+  readonly limits: { readonly messagesPerHourPerAccount: number };
+  readonly tags: readonly string[];
+}
+
+/** One problem with one config key, e.g. `penguinmails-mail:adminCidrs[0]`. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+export type TenantConfigResult =
+  | { ok: true; config: TenantConfig; notices: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[]; notices: ConfigProblem[] };
+
+/** Thrown by loaders when the config is invalid: carries every problem, not just the first. */
+export class TenantConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(formatConfigProblems(problems));
+    this.name = "TenantConfigError";
+  }
+}
+
+export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.map((p) => `  ${p.key}: ${p.message}`);
+  return `invalid tenant configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+}

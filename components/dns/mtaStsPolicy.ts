@@ -1,0 +1,12 @@
+import { renderMtaStsPolicy } from "../../baseline/dns/mtaSts";
+import type { TenantConfig } from "../config/tenantConfig";
+import { mailHostname } from "../tenantNames";
+
+/** The policy file nginx serves and whose hash becomes the `_mta-sts` id: one text, two consumers. */
+export function tenantMtaStsPolicy(config: Pick<TenantConfig, "domain" | "mtaSts">): string {
+  return renderMtaStsPolicy({
+    mode: config.mtaSts.mode,
+    mx: [mailHostname(config.domain)],
+    maxAgeSeconds: config.mtaSts.maxAgeSeconds,
+  });
+}

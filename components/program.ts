@@ -1,0 +1,19 @@
+import { loadTenantConfig } from "./config/loadTenantConfig";
+import { TenantMailServer } from "./tenantMailServer";
+import { tenantResourcePrefix } from "./tenantNames";
+
+/** The stack program: one tenant per stack, its outputs plain except for what is secret. */
+export async function tenantStackProgram() {
+  const config = loadTenantConfig();
+  const server = new TenantMailServer(tenantResourcePrefix(config.domain), { config });
+  return {
+    domain: config.domain,
+    mailHostname: server.mailHostname,
+    ipv4Address: server.ipv4Address,
+    ipv6Address: server.ipv6Address,
+    dkimSelectors: server.dkimSelectors,
+    activeDkimSelector: server.activeDkimSelector,
+    mtaStsPolicyId: server.mtaStsPolicyId,
+    dnsRecords: server.dnsRecords,
+  };
+}

@@ -1,0 +1,12 @@
+/** A valid raw tenant config, as Pulumi hands it to the program; tests vary one key at a time. */
+export const validEd25519Key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPD3xfSLExoLTCvfdLB0qg3ltBZdzupkFrqpnNkcf1Nd ops@tenant-one.example";
+
+export function validRawConfig(): Record<string, unknown> {
+  return {
+    domain: "tenant-one.example",
+    cloudflareZoneId: "0123456789abcdef0123456789abcdef",
+    alertEmail: "ops@tenant-one.example",
+    adminCidrs: ["203.0.113.0/28", "2001:db8:1234::/48"],
+    adminSshPublicKeys: [validEd25519Key],
+  };
+}

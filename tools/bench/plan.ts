@@ -1,0 +1,54 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { parseTenantConfig } from "../../components/config/parseTenantConfig";
+import { TenantMailServer } from "../../components/tenantMailServer";
+import { tenantResourcePrefix } from "../../components/tenantNames";
+import { runProgramWithMocks } from "../mockRuntime/runProgram";
+import { readStackConfig } from "../mockRuntime/stackConfig";
+
+const projectDir = resolve(__dirname, "../..");
+
+/** The dev stack's tenant, repeated under distinct domains. */
+function tenantConfigs(count: number) {
+  const stack = readStackConfig(projectDir, "dev");
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stack.values)) {
+    if (!key.startsWith("penguinmails-mail:")) continue;
+    raw[key.slice("penguinmails-mail:".length)] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const result = parseTenantConfig({ ...raw, domain: `tenant-${i + 1}.example` });
+    if (!result.ok) throw new Error(result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
+    return result.config;
+  });
+}
+
+/** One size in this process: plan N tenants and print one line. */
+async function planTenants(count: number): Promise<void> {
+  const configs = tenantConfigs(count);
+  const started = process.hrtime.bigint();
+  const result = await runProgramWithMocks({
+    programDir: projectDir,
+    stack: "dev",
+    program: () => {
+      for (const config of configs) new TenantMailServer(tenantResourcePrefix(config.domain), { config });
+    },
+  });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const resources = result.resources.length;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(`tenants=${count} resources=${resources} wall_ms=${Math.round(wallMs)} ms_per_resource=${(wallMs / resources).toFixed(2)} peak_rss_mb=${Math.round(peakRssMb)}`);
+}
+
+const size = process.argv[2];
+if (size) {
+  planTenants(Number(size)).catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  // Each size runs in a fresh process so its peak memory is its own.
+  for (const count of [1, 10, 100]) {
+    execFileSync(process.execPath, [...process.execArgv, __filename, String(count)], { stdio: "inherit" });
+  }
+}

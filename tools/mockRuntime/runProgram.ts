@@ -1,0 +1,61 @@
+import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ResourceCapture, secretOutputsMocks, type CapturedResource } from "./capture";
+import { deterministicMocks } from "./mocks";
+import { readStackConfig } from "./stackConfig";
+
+export interface MockRunOptions {
+  /** Directory holding Pulumi.yaml and the stack files. */
+  readonly programDir: string;
+  readonly stack: string;
+  /**
+   * The program to run; by default the directory's entry point, called if it exports a
+   * function, as the engine does.
+   */
+  readonly program?: () => unknown;
+  /** Run as a preview: values the mocks do not know stay unknown. */
+  readonly preview?: boolean;
+  /** Config overrides, `namespace:key` -> engine-encoded value. */
+  readonly configOverrides?: Readonly<Record<string, string>>;
+  readonly mocks?: pulumi.runtime.Mocks;
+}
+
+export interface MockRunResult {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: CapturedResource[];
+  /** Stack outputs, secret markers kept. */
+  readonly outputs: Record<string, unknown>;
+}
+
+function loadEntryPoint(programDir: string): () => unknown {
+  return () => {
+    const exported: unknown = require(resolve(programDir));
+    return typeof exported === "function" ? (exported as () => unknown)() : exported;
+  };
+}
+
+/**
+ * Runs a Pulumi program in this process under the mock runtime with a stack's config, and
+ * returns every resource it registered once all registrations have finished.
+ */
+export async function runProgramWithMocks(options: MockRunOptions): Promise<MockRunResult> {
+  const stackConfig = readStackConfig(options.programDir, options.stack);
+  const capture = new ResourceCapture();
+  const mocks = secretOutputsMocks(options.mocks ?? deterministicMocks, (type, name) => capture.secretOutputs.get(`${type}::${name}`) ?? []);
+  await pulumi.runtime.setMocks(mocks, stackConfig.project, stackConfig.stack, options.preview ?? false);
+  pulumi.runtime.setAllConfig({ ...stackConfig.values, ...options.configOverrides }, stackConfig.secretKeys);
+  capture.install();
+
+  const program = options.program ?? loadEntryPoint(options.programDir);
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  const rawOutputs = await pulumi.runtime.runInPulumiStack(async () => await program());
+  await settings.waitForRPCs();
+  await capture.whenIdle();
+
+  const stackResource = capture.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as { serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>; deserializeProperties(s: unknown): Record<string, unknown> };
+  const outputs = rawOutputs ? await rpc.serializeProperties("outputs", rawOutputs) : {};
+  if (stackResource) stackResource.outputs = outputs;
+  return { project: stackConfig.project, stack: stackConfig.stack, resources: capture.resources, outputs };
+}

@@ -278,8 +278,10 @@ export function validateSpf(text: string): string[] {
     if (!hasRedirect) problems.push(`SPF: the record must end in "~all" or "-all"; it has no "all" mechanism`);
   } else {
     const all = mechanisms[allIndex];
-    if (all.qualifier === "+" || all.qualifier === "?") {
-      problems.push(`SPF: "${all.text}" lets any host pass or stay neutral; end the record in "~all" or "-all"`);
+    if (all.qualifier === "+") {
+      problems.push(`SPF: "${all.text}" lets every host pass; end the record in "~all" or "-all"`);
+    } else if (all.qualifier === "?") {
+      problems.push(`SPF: "${all.text}" leaves every other host neutral; end the record in "~all" or "-all"`);
     }
     const after = mechanisms.slice(allIndex + 1);
     if (after.length > 0) {

@@ -1,4 +1,5 @@
-import { createHash, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { mockKeyMaterial } from "./mockKeyMaterial";
 
 /** What `tls.PrivateKey` outputs, made offline from real key material of the requested kind. */
 export interface MockPrivateKeyOutputs {
@@ -10,12 +11,8 @@ export interface MockPrivateKeyOutputs {
   publicKeyFingerprintSha256: string;
 }
 
-const ecdsaCurves: Record<string, { node: string; ssh: string }> = {
-  P224: { node: "secp224r1", ssh: "" },
-  P256: { node: "prime256v1", ssh: "nistp256" },
-  P384: { node: "secp384r1", ssh: "nistp384" },
-  P521: { node: "secp521r1", ssh: "nistp521" },
-};
+/** OpenSSH's curve names; P224 has none (OpenSSH refuses it). */
+const sshCurveNames: Record<string, string> = { P224: "", P256: "nistp256", P384: "nistp384", P521: "nistp521" };
 
 function sshString(data: Buffer | string): Buffer {
   const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
@@ -36,17 +33,28 @@ function openSshBlob(publicKey: KeyObject): Buffer | undefined {
   const b = (v?: string) => Buffer.from(v ?? "", "base64url");
   if (jwk.kty === "RSA") return Buffer.concat([sshString("ssh-rsa"), sshMpint(b(jwk.e)), sshMpint(b(jwk.n))]);
   if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return Buffer.concat([sshString("ssh-ed25519"), sshString(b(jwk.x))]);
-  const curve = Object.values(ecdsaCurves).find((c) => c.ssh && jwk.crv === `P-${c.ssh.slice(5)}`);
-  if (jwk.kty === "EC" && curve) {
+  const sshCurve = jwk.crv ? sshCurveNames[jwk.crv.replace("-", "")] : undefined;
+  if (jwk.kty === "EC" && sshCurve) {
     const point = Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]);
-    return Buffer.concat([sshString(`ecdsa-sha2-${curve.ssh}`), sshString(curve.ssh), sshString(point)]);
+    return Buffer.concat([sshString(`ecdsa-sha2-${sshCurve}`), sshString(sshCurve), sshString(point)]);
   }
   return undefined;
 }
 
-// Generating RSA keys dominates a mock run's time, and a plan needs the shape of a key, not a
-// fresh one: one key per algorithm and size serves every resource in the process.
+// A plan needs the shape of a key, not a fresh one: fixed keys per algorithm and size keep plans
+// deterministic and fast; other sizes (a weak key in a policy test) are generated once per process.
 const cache = new Map<string, MockPrivateKeyOutputs>();
+
+function keyPair(algorithm: string, rsaBits: number, curveName: string): { publicKey: KeyObject; privateKey: KeyObject } {
+  const fixtureName = algorithm === "RSA" ? `rsa-${rsaBits}` : algorithm === "ECDSA" ? `ecdsa-${curveName}` : "ed25519";
+  const fixture = mockKeyMaterial[fixtureName];
+  if (fixture) {
+    const privateKey = createPrivateKey(fixture);
+    return { privateKey, publicKey: createPublicKey(privateKey) };
+  }
+  if (algorithm === "RSA") return generateKeyPairSync("rsa", { modulusLength: rsaBits });
+  throw new Error(`tls.PrivateKey: no mock key for ${algorithm} ${curveName}`);
+}
 
 export function mockPrivateKey(inputs: { algorithm?: string; rsaBits?: number; ecdsaCurve?: string }): MockPrivateKeyOutputs {
   const algorithm = (inputs.algorithm ?? "RSA").toUpperCase();
@@ -56,14 +64,9 @@ export function mockPrivateKey(inputs: { algorithm?: string; rsaBits?: number; e
   const cached = cache.get(cacheKey);
   if (cached) return cached;
 
-  let pair: { publicKey: KeyObject; privateKey: KeyObject };
-  if (algorithm === "RSA") pair = generateKeyPairSync("rsa", { modulusLength: rsaBits });
-  else if (algorithm === "ED25519") pair = generateKeyPairSync("ed25519");
-  else if (algorithm === "ECDSA") {
-    const curve = ecdsaCurves[curveName];
-    if (!curve) throw new Error(`tls.PrivateKey: unknown ecdsaCurve ${curveName}`);
-    pair = generateKeyPairSync("ec", { namedCurve: curve.node });
-  } else throw new Error(`tls.PrivateKey: unknown algorithm ${algorithm}`);
+  if (!["RSA", "ECDSA", "ED25519"].includes(algorithm)) throw new Error(`tls.PrivateKey: unknown algorithm ${algorithm}`);
+  if (algorithm === "ECDSA" && !(curveName in sshCurveNames)) throw new Error(`tls.PrivateKey: unknown ecdsaCurve ${curveName}`);
+  const pair = keyPair(algorithm, rsaBits, curveName);
 
   const legacyType = algorithm === "RSA" ? "pkcs1" : algorithm === "ECDSA" ? "sec1" : "pkcs8";
   const blob = openSshBlob(pair.publicKey);

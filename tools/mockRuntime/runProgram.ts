@@ -1,8 +1,10 @@
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceCapture, secretOutputsMocks, type CapturedResource } from "./capture";
 import { deterministicMocks } from "./mocks";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig, StackConfigError } from "./stackConfig";
 
 export interface MockRunOptions {
   /** Directory holding Pulumi.yaml and the stack files. */
@@ -28,10 +30,22 @@ export interface MockRunResult {
   readonly outputs: Record<string, unknown>;
 }
 
-function loadEntryPoint(programDir: string): () => unknown {
-  return () => {
-    const exported: unknown = require(resolve(programDir));
-    return typeof exported === "function" ? (exported as () => unknown)() : exported;
+/** The program's entry file, found as the Node.js language host finds it: package.json "main", else index. */
+function entryPointPath(programDir: string): string {
+  const packageJson = join(programDir, "package.json");
+  const main = existsSync(packageJson) ? (JSON.parse(readFileSync(packageJson, "utf8")) as { main?: string }).main : undefined;
+  const candidates = [main, "index.ts", "index.js"].filter((c): c is string => c !== undefined).map((c) => resolve(programDir, c));
+  const found = candidates.find(existsSync);
+  if (!found) throw new StackConfigError(`${programDir}: no program entry point (package.json "main", index.ts or index.js)`);
+  return found;
+}
+
+function loadEntryPoint(programDir: string): () => Promise<unknown> {
+  return async () => {
+    // import() rather than require(): it loads TypeScript both under tsx and under vitest.
+    const module = (await import(pathToFileURL(entryPointPath(programDir)).href)) as { default?: unknown };
+    const exported = module.default ?? module;
+    return typeof exported === "function" ? await (exported as () => unknown)() : exported;
   };
 }
 

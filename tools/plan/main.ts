@@ -7,11 +7,12 @@ import { redactSecrets } from "../mockRuntime/secrets";
 import { StackConfigError } from "../mockRuntime/stackConfig";
 import { renderOutputs, renderPlanTree } from "./renderPlanTree";
 
-const usage = `usage: npm run plan -- --stack <name> [--json FILE] [--quiet]
+const usage = `usage: npm run plan -- --stack <name> [--program DIR] [--json FILE] [--quiet]
 
 Runs the stack's program offline under Pulumi's mock runtime with Pulumi.<name>.yaml and prints
 every resource it would create, with its inputs (secrets shown as [secret]).
   --stack NAME   the stack whose Pulumi.NAME.yaml to read (required)
+  --program DIR  the Pulumi program directory (default: this project)
   --json FILE    also write the captured resources (secrets redacted) as JSON
   --quiet        print the resource tree without inputs
 Exit codes: 0 planned, 2 invalid config or program error.`;
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
     args = parseArgs({
       options: {
         stack: { type: "string" },
+        program: { type: "string" },
         json: { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const programDir = resolve(__dirname, "../..");
+  const programDir = resolve(args.program ?? resolve(__dirname, "../.."));
   const result = await runProgramWithMocks({ programDir, stack: args.stack });
   console.log(`Plan of stack ${result.stack} (project ${result.project}): ${result.resources.length} resources to create`);
   console.log(mockNote);

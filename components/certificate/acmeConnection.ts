@@ -1,0 +1,92 @@
+/**
+ * An acme-client Client whose HTTP requests trust the configured CA, time out, retry transient
+ * failures within a bound, and fail with the server's problem document intact.
+ */
+
+import type * as Acme from "acme-client";
+import { AcmeProblemError, type AcmeProblem } from "./problems";
+import { isTransientNetworkError, parseRetryAfter, retryTransient, TransientError, transientRetryPolicy } from "./retry";
+
+export interface AcmeConnectionOptions {
+  readonly directoryUrl: string;
+  readonly accountKeyPem: string;
+  /** Extra CA to trust for the ACME server's HTTPS (a test CA such as the lab's Pebble). */
+  readonly directoryCaPem?: string;
+}
+
+export interface AcmeConnection {
+  readonly client: Acme.Client;
+  readonly acme: typeof Acme;
+  close(): void;
+}
+
+const requestTimeoutMs = 30_000;
+
+interface HttpResponse {
+  status: number;
+  headers: Record<string, unknown>;
+  data: unknown;
+}
+
+/** acme-client's HTTP layer: `client.http.request` is where every request passes. */
+interface AcmeHttpClient {
+  request(url: string, method: string, opts?: Record<string, unknown>): Promise<HttpResponse>;
+}
+
+export function openAcmeConnection(options: AcmeConnectionOptions): AcmeConnection {
+  const acme: typeof Acme = require("acme-client");
+  const https: typeof import("node:https") = require("node:https");
+  const tls: typeof import("node:tls") = require("node:tls");
+
+  // acme-client's own retry sleeps for as long as any Retry-After asks: ours below is bounded.
+  (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts = 0;
+
+  const agent = new https.Agent({
+    keepAlive: true,
+    ...(options.directoryCaPem ? { ca: [...tls.rootCertificates, options.directoryCaPem] } : {}),
+  });
+  const client = new acme.Client({ directoryUrl: options.directoryUrl, accountKey: options.accountKeyPem });
+  const http = (client as unknown as { http: AcmeHttpClient }).http;
+  const send = http.request.bind(http);
+
+  http.request = (url, method, opts = {}) =>
+    retryTransient(transientRetryPolicy, async () => {
+      const what = `${method.toUpperCase()} ${url}`;
+      let response: HttpResponse;
+      try {
+        response = await send(url, method, { ...opts, httpsAgent: agent, timeout: requestTimeoutMs });
+      } catch (error) {
+        const reason = describeRequestError(error);
+        if (isTransientNetworkError(error)) throw new TransientError(`${what}: ${reason}`);
+        throw new Error(`${what}: ${reason}`);
+      }
+      if (response.status < 400 || isBadNonce(response)) return response;
+      const problem = asProblem(response);
+      const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+      const failure = new AcmeProblemError(problem, retryAfterMs);
+      if (response.status === 429 || response.status >= 500) throw new TransientError(`${what}: ${failure.message}`, retryAfterMs, failure);
+      throw failure;
+    });
+
+  return { client, acme, close: () => agent.destroy() };
+}
+
+/** acme-client answers a bad nonce itself, with a fresh one. */
+function isBadNonce(response: HttpResponse): boolean {
+  return response.status === 400 && (response.data as { type?: unknown } | null)?.type === "urn:ietf:params:acme:error:badNonce";
+}
+
+function asProblem(response: HttpResponse): AcmeProblem {
+  const data = response.data;
+  if (data !== null && typeof data === "object" && ("type" in data || "detail" in data)) return data as AcmeProblem;
+  return { status: response.status, detail: `HTTP ${response.status} without a problem document` };
+}
+
+function describeRequestError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === "string" && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) {
+    return `the ACME server's certificate is not trusted (${code}); a test CA must be given as directoryCaPem`;
+  }
+  return typeof code === "string" && !message.includes(code) ? `${message} (${code})` : message;
+}

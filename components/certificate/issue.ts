@@ -1,0 +1,173 @@
+/** One ACME order with DNS-01 validation, from account to certificate. */
+
+import type * as Acme from "acme-client";
+import type { CertificateKeyType } from "../../baseline/certificates";
+import { openAcmeConnection } from "./acmeConnection";
+import { describeIssuedCertificate, type IssuedCertificate } from "./certificateInfo";
+import { waitForTxtRecord } from "./dns/propagation";
+import type { Dns01Solver } from "./dns/solver";
+import { challengeRecordName } from "./dns/txtRecord";
+import { generateCertificateKey } from "./privateKey";
+import { CertificateError, explainProblem, inStep, type AcmeProblem } from "./problems";
+
+export interface IssueRequest {
+  readonly directoryUrl: string;
+  readonly directoryCaPem?: string;
+  readonly accountKeyPem: string;
+  readonly contactEmail: string;
+  readonly domains: readonly string[];
+  readonly keyType: CertificateKeyType;
+  /** Servers that must show each TXT record before validation; default: the solver's. */
+  readonly nameservers?: readonly string[];
+  readonly propagationTimeoutSeconds: number;
+}
+
+/** How long the CA may take to validate and to sign; Let's Encrypt usually needs seconds. */
+const validationTimeoutMs = 120_000;
+const pollFirstDelayMs = 100;
+const pollMaxDelayMs = 2_000;
+
+interface PendingChallenge {
+  readonly domain: string;
+  readonly challenge: Acme.Authorization["challenges"][number];
+  readonly recordName: string;
+  readonly recordValue: string;
+}
+
+export async function issueCertificate(request: IssueRequest, solver: Dns01Solver): Promise<IssuedCertificate> {
+  const domains = request.domains;
+  const step = <T>(name: string, action: () => Promise<T>) => inStep(domains, name, action);
+  const connection = openAcmeConnection(request);
+  const { client, acme } = connection;
+  try {
+    await step("registering the ACME account", () =>
+      client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.contactEmail}`] }),
+    );
+    const order = await step("placing the order", () =>
+      client.createOrder({ identifiers: domains.map((value) => ({ type: "dns", value })) }),
+    );
+    const authorizations = await step("reading the order's authorizations", () => client.getAuthorizations(order));
+    const pending = await step("choosing the DNS-01 challenges", () => dns01Challenges(client, authorizations));
+    if (pending.length > 0) await validate(request, client, order, pending, solver);
+
+    const privateKeyPem = await generateCertificateKey(request.keyType);
+    const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] }, privateKeyPem);
+    await step("finalizing the order", () => client.finalizeOrder(order, csr));
+    const issued = await step("waiting for the certificate", () => pollOrder(client, order));
+    const fullChain = await step("downloading the certificate", () => client.getCertificate(issued));
+    return await step("checking the certificate", async () => describeIssuedCertificate(fullChain, privateKeyPem, domains));
+  } finally {
+    connection.close();
+  }
+}
+
+async function dns01Challenges(client: Acme.Client, authorizations: Acme.Authorization[]): Promise<PendingChallenge[]> {
+  const pending = authorizations.filter((authz) => authz.status !== "valid");
+  return Promise.all(
+    pending.map(async (authz) => {
+      const domain = authz.identifier.value;
+      const challenge = authz.challenges.find((c) => c.type === "dns-01");
+      if (challenge === undefined) throw new Error(`the CA offers no dns-01 challenge for ${domain}`);
+      return {
+        domain,
+        challenge,
+        recordName: challengeRecordName(domain),
+        recordValue: await client.getChallengeKeyAuthorization(challenge),
+      };
+    }),
+  );
+}
+
+/** Publishes every TXT record, waits until they are visible, lets the CA validate, and always removes them. */
+async function validate(
+  request: IssueRequest,
+  client: Acme.Client,
+  order: Acme.Order,
+  challenges: readonly PendingChallenge[],
+  solver: Dns01Solver,
+): Promise<void> {
+  const domains = request.domains;
+  const published: PendingChallenge[] = [];
+  let failure: unknown;
+  try {
+    const results = await Promise.allSettled(
+      challenges.map(async (c) => {
+        await inStep(domains, `publishing the TXT record ${c.recordName}`, () => solver.publishTxt(c.recordName, c.recordValue));
+        published.push(c);
+      }),
+    );
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (rejected) throw rejected.reason;
+
+    await Promise.all(
+      challenges.map((c) =>
+        inStep(domains, `waiting for ${c.recordName} at the authoritative servers`, async () =>
+          waitForTxtRecord({
+            name: c.recordName,
+            value: c.recordValue,
+            nameservers: request.nameservers ?? (await solver.defaultNameservers(c.recordName)),
+            timeoutMs: request.propagationTimeoutSeconds * 1000,
+          }),
+        ),
+      ),
+    );
+    await inStep(domains, "asking the CA to validate", () => Promise.all(challenges.map((c) => client.completeChallenge(c.challenge))));
+    await inStep(domains, "validation", () => pollAuthorizations(client, order));
+  } catch (error) {
+    failure = error;
+  }
+
+  const cleanup = await Promise.allSettled(published.map((c) => solver.removeTxt(c.recordName, c.recordValue)));
+  const leftovers = cleanup.flatMap((r, i) => (r.status === "rejected" ? [`${published[i]!.recordName} (${messageOf(r.reason)})`] : []));
+  if (failure === undefined && leftovers.length === 0) return;
+  if (failure === undefined) {
+    throw new CertificateError(domains, "removing the challenge TXT records", `${leftovers.join(", ")}: remove them by hand`);
+  }
+  if (leftovers.length > 0 && failure instanceof Error) {
+    failure.message += `; could not remove the TXT record ${leftovers.join(", ")}: remove it by hand`;
+  }
+  throw failure;
+}
+
+/** Polls until every authorization is valid; names each domain whose validation failed and why. */
+function pollAuthorizations(client: Acme.Client, order: Acme.Order): Promise<true> {
+  return poll(async () => {
+    const authorizations = await client.getAuthorizations(order);
+    const failed = authorizations.filter((a) => a.status !== "valid" && a.status !== "pending");
+    if (failed.length > 0) {
+      const reasons = failed.map((a) => {
+        const problem = a.challenges.find((c) => c.type === "dns-01" && c.status === "invalid")?.error as AcmeProblem | undefined;
+        return `${a.identifier.value}: ${problem ? explainProblem(problem) : `the authorization is ${a.status}`}`;
+      });
+      throw new Error(reasons.join("; "));
+    }
+    return authorizations.every((a) => a.status === "valid") ? true : undefined;
+  }, "the CA did not finish validating");
+}
+
+function pollOrder(client: Acme.Client, order: Acme.Order): Promise<Acme.Order> {
+  return poll(async () => {
+    const current = await client.getOrder(order);
+    if (current.status === "valid") return current;
+    if (current.status === "invalid") {
+      const problem = (current as { error?: AcmeProblem }).error;
+      throw new Error(problem ? explainProblem(problem) : "the CA marked the order invalid");
+    }
+    return undefined;
+  }, "the CA did not sign the certificate");
+}
+
+/** Calls `check` with growing pauses until it returns a value, within the validation bound. */
+async function poll<T>(check: () => Promise<T | undefined>, notDone: string): Promise<T> {
+  const deadline = Date.now() + validationTimeoutMs;
+  for (let delay = pollFirstDelayMs; ; delay = Math.min(pollMaxDelayMs, delay * 2)) {
+    const result = await check();
+    if (result !== undefined) return result;
+    if (Date.now() + delay > deadline) throw new Error(`${notDone} within ${validationTimeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,160 @@
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { allowedOutboundPorts, publicInboundPorts } from "../../baseline/network";
+import { dkimRsaKeyBits, validateDkimRecord } from "../../baseline/dns/dkim";
+import { parseDmarc, validateDmarc } from "../../baseline/dns/dmarc";
+import { mtaStsPolicyId, validateMtaStsRecord } from "../../baseline/dns/mtaSts";
+import { parseSpf, validateSpf } from "../../baseline/dns/spf";
+import { parseTxtContent } from "../../baseline/dns/txt";
+import { tenantMtaStsPolicy } from "../../components/dns/mtaStsPolicy";
+import type { CapturedResource } from "../../tools/mockRuntime/capture";
+import { runProgramWithMocks, type MockRunResult } from "../../tools/mockRuntime/runProgram";
+import { isSecretMarker, unwrapSecrets } from "../../tools/mockRuntime/secrets";
+
+const projectDir = resolve(__dirname, "../..");
+let plan: MockRunResult;
+
+function ofType(type: string): CapturedResource[] {
+  return plan.resources.filter((r) => r.type === type);
+}
+
+function only(type: string): CapturedResource {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+function dnsRecords(type: string, name?: string): CapturedResource[] {
+  return ofType("cloudflare:index/dnsRecord:DnsRecord").filter((r) => r.inputs.type === type && (name === undefined || r.inputs.name === name));
+}
+
+function txtValue(name: string): string {
+  const records = dnsRecords("TXT", name);
+  expect(records, name).toHaveLength(1);
+  return parseTxtContent(String(records[0]!.inputs.content));
+}
+
+beforeAll(async () => {
+  plan = await runProgramWithMocks({ programDir: projectDir, stack: "dev" });
+});
+
+describe("the dev stack under mocks", () => {
+  it("nests every resource under the tenant component with the penguinmails:mail: type tokens", () => {
+    const server = only("penguinmails:mail:TenantMailServer");
+    for (const type of ["penguinmails:mail:MailHost", "penguinmails:mail:DkimKeys", "penguinmails:mail:MailDns"]) {
+      expect(only(type).parent).toBe(server.urn);
+    }
+    const components = new Set(plan.resources.filter((r) => !r.custom).map((r) => r.urn));
+    for (const r of plan.resources.filter((r) => r.custom)) expect(components.has(r.parent ?? "")).toBe(true);
+  });
+
+  it("names the droplet mail.<domain> on Debian 12 with IPv6 and monitoring, tagged for its firewall", () => {
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    expect(droplet.inputs).toMatchObject({
+      name: "mail.tenant-one.example",
+      image: "debian-12-x64",
+      ipv6: true,
+      monitoring: true,
+    });
+    const tags = droplet.inputs.tags as string[];
+    const firewall = only("digitalocean:index/firewall:Firewall");
+    const firewallTags = firewall.inputs.tags as string[];
+    expect(firewallTags).toHaveLength(1);
+    expect(tags).toContain(firewallTags[0]);
+    expect(ofType("digitalocean:index/reservedIp:ReservedIp")).toHaveLength(0);
+  });
+
+  it("gives the droplet the admin keys by fingerprint", () => {
+    const keys = ofType("digitalocean:index/sshKey:SshKey");
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.inputs.publicKey).toMatch(/^ssh-ed25519 AAAA/);
+    expect(only("digitalocean:index/droplet:Droplet").inputs.sshKeys).toEqual([keys[0]!.outputs.fingerprint]);
+  });
+
+  it("opens exactly the baseline's inbound ports, SSH only from the admin and deploy CIDRs", () => {
+    const rules = only("digitalocean:index/firewall:Firewall").inputs.inboundRules as Array<Record<string, unknown>>;
+    const expected = [
+      ...publicInboundPorts.map((p) => ({ protocol: p.protocol, portRange: String(p.port), sourceAddresses: ["0.0.0.0/0", "::/0"] })),
+      { protocol: "tcp", portRange: "22", sourceAddresses: ["203.0.113.0/28", "2001:db8:1234::/48", "198.51.100.25/32"] },
+    ];
+    expect(rules).toEqual(expected);
+  });
+
+  it("allows only the baseline's outbound ports", () => {
+    const rules = only("digitalocean:index/firewall:Firewall").inputs.outboundRules as Array<Record<string, unknown>>;
+    expect(rules.map((r) => `${r.protocol}/${r.portRange}`).sort()).toEqual(allowedOutboundPorts.map((p) => `${p.protocol}/${p.port}`).sort());
+  });
+
+  it("generates one RSA 2048 DKIM key per selector and publishes it", () => {
+    const key = only("tls:index/privateKey:PrivateKey");
+    expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
+    const record = txtValue("pm202611._domainkey.tenant-one.example");
+    expect(validateDkimRecord(record)).toEqual([]);
+    expect(dkimRsaKeyBits(record)).toBe(2048);
+  });
+
+  it("publishes SPF naming the droplet's own addresses", () => {
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    const spf = txtValue("tenant-one.example");
+    expect(validateSpf(spf)).toEqual([]);
+    const terms = parseSpf(spf).terms.map((t) => t.text);
+    expect(terms).toContain(`ip4:${droplet.outputs.ipv4Address}`);
+    expect(terms).toContain(`ip6:${droplet.outputs.ipv6Address}`);
+    expect(spf).toMatch(/ ~all$/);
+  });
+
+  it("points mail. and mta-sts. A/AAAA at the droplet, unproxied, and MX at mail.", () => {
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    for (const name of ["mail.tenant-one.example", "mta-sts.tenant-one.example"]) {
+      expect(dnsRecords("A", name).map((r) => [r.inputs.content, r.inputs.proxied])).toEqual([[droplet.outputs.ipv4Address, false]]);
+      expect(dnsRecords("AAAA", name).map((r) => [r.inputs.content, r.inputs.proxied])).toEqual([[droplet.outputs.ipv6Address, false]]);
+    }
+    expect(dnsRecords("MX").map((r) => [r.inputs.name, r.inputs.content, r.inputs.priority])).toEqual([["tenant-one.example", "mail.tenant-one.example", 10]]);
+  });
+
+  it("publishes DMARC in the monitor phase with a report address", () => {
+    const dmarc = txtValue("_dmarc.tenant-one.example");
+    expect(validateDmarc(dmarc)).toEqual([]);
+    expect(parseDmarc(dmarc).tags).toMatchObject({ p: "none", rua: "mailto:dmarc@tenant-one.example" });
+  });
+
+  it("derives the MTA-STS id from the policy text and publishes TLS-RPT", () => {
+    const record = txtValue("_mta-sts.tenant-one.example");
+    expect(validateMtaStsRecord(record)).toEqual([]);
+    const policy = tenantMtaStsPolicy({ domain: "tenant-one.example", mtaSts: { mode: "testing", maxAgeSeconds: 604800 } });
+    expect(record).toBe(`v=STSv1; id=${mtaStsPolicyId(policy)}`);
+    expect(txtValue("_smtp._tls.tenant-one.example")).toBe("v=TLSRPTv1; rua=mailto:tlsrpt@tenant-one.example");
+  });
+
+  it("restricts issuance to Let's Encrypt over DNS-01 with CAA", () => {
+    const caa = dnsRecords("CAA", "tenant-one.example").map((r) => r.inputs.data);
+    expect(caa).toContainEqual({ flags: 0, tag: "issue", value: "letsencrypt.org; validationmethods=dns-01" });
+    expect(caa).toContainEqual({ flags: 0, tag: "issuewild", value: ";" });
+    expect(caa).toContainEqual({ flags: 0, tag: "iodef", value: "mailto:ops@tenant-one.example" });
+  });
+
+  it("sets the zone's TLS settings", () => {
+    const settings = Object.fromEntries(ofType("cloudflare:index/zoneSetting:ZoneSetting").map((r) => [r.inputs.settingId, r.inputs.value]));
+    expect(settings).toEqual({ min_tls_version: "1.2", ssl: "strict", always_use_https: "on", tls_1_3: "on" });
+  });
+
+  it("records dependencies: each address record depends on the droplet", () => {
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    for (const r of [...dnsRecords("A"), ...dnsRecords("AAAA")]) {
+      expect(r.propertyDependencies.content).toContain(droplet.urn);
+    }
+    const tag = only("digitalocean:index/tag:Tag");
+    expect(only("digitalocean:index/firewall:Firewall").dependencies).toContain(tag.urn);
+  });
+
+  it("keeps private keys secret and out of the plain stack outputs", () => {
+    const key = only("tls:index/privateKey:PrivateKey");
+    expect(isSecretMarker(key.outputs.privateKeyPem)).toBe(true);
+    expect(JSON.stringify(plan.outputs)).not.toMatch(/PRIVATE KEY/);
+    expect(unwrapSecrets(plan.outputs)).toMatchObject({
+      mailHostname: "mail.tenant-one.example",
+      dkimSelectors: ["pm202611"],
+      activeDkimSelector: "pm202611",
+    });
+  });
+});

@@ -41,6 +41,7 @@ const valueRules: Readonly<Record<string, (value: string) => boolean>> = {
   pct: (value) => /^\d{1,3}$/.test(value) && Number(value) <= 100,
   rf: (value) => /^[A-Za-z][A-Za-z0-9-]*(?:\s*:\s*[A-Za-z][A-Za-z0-9-]*)*$/.test(value),
   ri: (value) => /^\d{1,10}$/.test(value) && Number(value) <= 0xffffffff,
+  // Report URIs are checked one by one in validateDmarc, with messages naming the URI.
   rua: () => true,
   ruf: () => true,
 };
@@ -107,6 +108,8 @@ export function parseDmarc(text: string): ParsedDmarc {
  * Syntax of every known tag, p= present, rua= present (the baseline: a policy nobody reads is
  * blind), every report URI a valid `mailto:`. An unknown tag is a problem too: receivers ignore
  * it (RFC 9989), so it is almost always a misspelt tag whose setting silently does not apply.
+ * RFC 7489's rule that p= directly follows v= is not enforced: RFC 9989 dropped it, and
+ * mailauth reads p= wherever it stands. Our builder still writes p= second.
  */
 export function validateDmarc(text: string): string[] {
   const parsed = parseDmarc(text);
@@ -159,6 +162,7 @@ const phasePolicy: Readonly<Record<DmarcPhase, DmarcRequest>> = {
 
 /** `v=DMARC1; p=<policy>[; pct=|t=][; sp=][; adkim=][; aspf=]; rua=...[; ruf=...]`; throws when invalid. */
 export function buildDmarcRecord(args: DmarcRecordArgs): string {
+  if (args.rua.length === 0) throw new Error("DMARC rua: at least one mailto: URI is required");
   const tags = ["v=DMARC1", `p=${phasePolicy[args.phase]}`];
   if (args.quarantineRollout) {
     if (args.phase !== "quarantine") {

@@ -10,10 +10,11 @@ export type MtaStsMode = "testing" | "enforce" | "none";
 export const mtaStsMaxAgeLimitSeconds = 31557600;
 
 /**
- * One week while in testing. Senders cache a policy for max_age and only refetch early when they
- * notice a new id, so a wrong mx list would stay cached that long; a week keeps a mistake short-
- * lived while the reports come in, yet is long enough that a sender always holds a policy
- * between its daily deliveries. Once enforcing, tenants raise it towards the limit.
+ * One week while in testing. max_age is how long a sender keeps our policy without reaching the
+ * policy host again: long enough to ride out an outage of that host or a stripped TXT record
+ * (a lapsed policy no longer protects against downgrade), short enough that a mistake found
+ * while testing (an mx list missing a host) has left every cache within a week of its fix,
+ * before enforce is switched on. Once enforcing, tenants raise it towards the limit.
  */
 export const mtaStsDefaultMaxAgeSeconds = 604800;
 

@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceCapture, secretOutputsMocks, type CapturedResource } from "./capture";
 import { deterministicMocks } from "./mocks";
+import { skipUnreadStackCaptures } from "./stackCaptureSavings";
 import { readStackConfig, StackConfigError } from "./stackConfig";
 
 export interface MockRunOptions {
@@ -55,6 +56,7 @@ function loadEntryPoint(programDir: string): () => Promise<unknown> {
  */
 export async function runProgramWithMocks(options: MockRunOptions): Promise<MockRunResult> {
   const stackConfig = readStackConfig(options.programDir, options.stack);
+  skipUnreadStackCaptures();
   const capture = new ResourceCapture();
   const mocks = secretOutputsMocks(options.mocks ?? deterministicMocks, (type, name) => capture.secretOutputs.get(`${type}::${name}`) ?? []);
   await pulumi.runtime.setMocks(mocks, stackConfig.project, stackConfig.stack, options.preview ?? false);

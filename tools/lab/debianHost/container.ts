@@ -67,9 +67,14 @@ export function findContainerInit(netns: string): number | undefined {
 
 const CONTAINER_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8", "TERM=dumb"];
 
-/** Runs a shell command as root inside the container, in all of its namespaces, bypassing SSH. */
+/** nsenter arguments that run argv as root in all of the container's namespaces, with a clean environment. */
+export function nsenterArgs(initPid: number, argv: readonly string[]): string[] {
+  return ["--target", String(initPid), "--all", "--root", "--wd", "--", "/usr/bin/env", "-i", ...CONTAINER_ENV, ...argv];
+}
+
+/** Runs a shell command as root inside the container, bypassing SSH. */
 export function containerExec(initPid: number, command: string, opts: RunOptions = {}): Promise<RunResult> {
-  return run("nsenter", ["--target", String(initPid), "--all", "--root", "--wd", "--", "/usr/bin/env", "-i", ...CONTAINER_ENV, "/bin/sh", "-c", command], opts);
+  return run("nsenter", nsenterArgs(initPid, ["/bin/sh", "-c", command]), opts);
 }
 
 /** `systemctl is-system-running`'s answers, plus "stopped" when there is no container. */

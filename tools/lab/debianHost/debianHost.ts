@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddressPair, LabSubnet } from "../net/addressPlan";
-import { createLabNetwork, labNetworkNames } from "../net/labNetwork";
+import { createLabNetwork, labNetworkNames, linkExists } from "../net/labNetwork";
 import { run, type RunResult } from "../net/run";
 import { createCgroups, runCgroupDirs } from "./cgroups";
 import { containerExec, currentBootState, findContainerInit, spawnContainer, waitForBoot, type BootResult } from "./container";
@@ -141,7 +141,7 @@ export class DebianHost {
 
   /** ssh options plus destination, for callers that run ssh themselves (interactive shells). */
   sshArgs(user: string = ADMIN_USER, family: "v4" | "v6" = "v4"): string[] {
-    return [...sshOptions(this.sshPrivateKeyPath, this.knownHostsPath), `${user}@${this.address[family]}`];
+    return [...this.sshOptions(), `${user}@${this.address[family]}`];
   }
 
   /** For a @pulumi/command remote.Command or CopyToRemote pointed at the lab host. */
@@ -150,27 +150,31 @@ export class DebianHost {
   }
 
   /** Runs a shell command over real SSH, from this process's namespace, as Pulumi would. */
-  ssh(command: string, opts: SshCommandOptions = {}): Promise<CommandResult> {
+  async ssh(command: string, opts: SshCommandOptions = {}): Promise<CommandResult> {
+    this.assertRunning();
     return this.result(run("ssh", [...this.sshArgs(opts.user, opts.family), "--", command], withTimeout(opts)));
   }
 
   /** Copies a local file or directory to the host over SSH (scp), like command:remote:CopyToRemote. */
   async copyTo(localPath: string, remotePath: string, opts: { user?: string; timeoutMs?: number } = {}): Promise<void> {
     if (!fs.existsSync(localPath)) throw new Error(`copyTo: ${localPath} does not exist`);
-    const args = [...sshOptions(this.sshPrivateKeyPath, this.knownHostsPath), "-q", "-r", "-p", localPath, `${opts.user ?? ADMIN_USER}@${this.address.v4}:${remotePath}`];
+    this.assertRunning();
+    const args = [...this.sshOptions(), "-q", "-r", "-p", localPath, `${opts.user ?? ADMIN_USER}@${this.address.v4}:${remotePath}`];
     const result = await run("scp", args, withTimeout(opts));
     if (result.code !== 0) throw new Error(`copyTo ${localPath} -> ${remotePath} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
   }
 
   /** Runs a shell command as root inside the host without SSH (nsenter into its init's namespaces): for setup and debugging. */
-  exec(command: string, opts: CommandOptions = {}): Promise<CommandResult> {
+  async exec(command: string, opts: CommandOptions = {}): Promise<CommandResult> {
+    this.assertRunning();
     const initPid = findContainerInit(this.namespaces.host);
-    if (initPid === undefined) return Promise.reject(new Error(`lab host ${this.name} is not running`));
+    if (initPid === undefined) throw new Error(`lab host ${this.name} is not running`);
     return this.result(containerExec(initPid, command, withTimeout(opts)));
   }
 
   /** Runs a shell command in the client namespace ("the internet"), with this machine's programs. */
-  clientExec(command: string, opts: CommandOptions = {}): Promise<CommandResult> {
+  async clientExec(command: string, opts: CommandOptions = {}): Promise<CommandResult> {
+    this.assertRunning();
     return this.result(run("ip", ["netns", "exec", this.namespaces.client, "sh", "-c", command], withTimeout(opts)));
   }
 
@@ -193,8 +197,17 @@ export class DebianHost {
     if (leftovers.length) throw new Error(`lab host ${this.name} stopped, but these remain: ${leftovers.join(", ")}`);
   }
 
-  private async result(pending: Promise<RunResult>): Promise<CommandResult> {
+  private sshOptions(): string[] {
+    return sshOptions(this.sshPrivateKeyPath, this.knownHostsPath, this.rootInterface);
+  }
+
+  /** Checked before anything is sent: after teardown the lab's addresses would route to the internet. */
+  private assertRunning(): void {
     if (this.stopped) throw new Error(`lab host ${this.name} was stopped`);
+    if (!linkExists(this.rootInterface)) throw new Error(`lab host ${this.name} has no network any more (was it stopped elsewhere?)`);
+  }
+
+  private async result(pending: Promise<RunResult>): Promise<CommandResult> {
     const { code, stdout, stderr } = await pending;
     return { code, stdout, stderr };
   }
@@ -285,7 +298,7 @@ export async function startDebianHost(opts: DebianHostOptions = {}): Promise<Deb
     log(`booting lab host ${name} (${subnet.host.v4}, ${subnet.host.v6})`);
     const { initPid, ...boot } = await waitForBoot(state.network.namespaces.host, nspawn, opts.bootTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     const t4 = Date.now();
-    await waitForSsh(state.runDir, subnet.host.v4, initPid);
+    await waitForSsh(state.runDir, state.network.rootInterface, subnet.host.v4, initPid);
     const t5 = Date.now();
     const timings: Timings = {
       rootfsBuildSeconds: rootfs.buildSeconds,
@@ -307,8 +320,8 @@ export async function startDebianHost(opts: DebianHostOptions = {}): Promise<Deb
 }
 
 /** sshd is started by then, but give it a moment to accept connections. */
-async function waitForSsh(runDir: string, address: string, initPid: number): Promise<void> {
-  const options = sshOptions(path.join(runDir, "id_ed25519"), path.join(runDir, "known_hosts"));
+async function waitForSsh(runDir: string, labInterface: string, address: string, initPid: number): Promise<void> {
+  const options = sshOptions(path.join(runDir, "id_ed25519"), path.join(runDir, "known_hosts"), labInterface);
   const deadline = Date.now() + 30_000;
   let last: RunResult | undefined;
   while (Date.now() < deadline) {

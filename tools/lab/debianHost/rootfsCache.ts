@@ -30,6 +30,8 @@ debootstrap --variant=minbase bookworm "$target" "$mirror"
 printf '#!/bin/sh\n# lab build: packages must not start services in the chroot\nexit 101\n' > "$target/usr/sbin/policy-rc.d"
 chmod 755 "$target/usr/sbin/policy-rc.d"
 mount -t proc proc "$target/proc"
+mkdir -p "$target/dev/pts"
+mount -t devpts -o newinstance devpts "$target/dev/pts"
 
 rm -f "$target/etc/apt/sources.list"
 printf '%s' "$LAB_APT_SOURCES" > "$target/etc/apt/sources.list.d/debian.sources"
@@ -50,7 +52,7 @@ rm -f "$target"/etc/ssh/ssh_host_*
 : > "$target/etc/machine-id"
 printf '# lab host: no resolver until the host configuration provides one\n' > "$target/etc/resolv.conf"
 
-umount "$target/proc"
+umount "$target/dev/pts" "$target/proc"
 rm -f "$target/usr/sbin/policy-rc.d"
 `;
 

@@ -48,10 +48,13 @@ export function lookupUser(rootDir: string, user: string): { uid: number; gid: n
 
 /**
  * Options for ssh and scp: only this run's key, only this run's known_hosts, no user or
- * system ssh_config, never a prompt.
+ * system ssh_config, never a prompt. BindInterface pins the connection to the lab link: once
+ * the lab is torn down the connect fails here instead of following the default route out.
  */
-export function sshOptions(privateKeyPath: string, knownHostsPath: string): string[] {
+export function sshOptions(privateKeyPath: string, knownHostsPath: string, labInterface: string): string[] {
   return [
+    "-o",
+    `BindInterface=${labInterface}`,
     "-F",
     "/dev/null",
     "-i",

@@ -34,10 +34,10 @@ export function labSubnetSlot(slot: number): LabSubnet {
   const pool = V4_POOLS[Math.floor(slot / SLOTS_PER_POOL)];
   if (pool === undefined) throw new Error(`lab subnet slot ${slot} does not exist`);
   const base = parseV4(pool) + (slot % SLOTS_PER_POOL) * (1 << (32 - V4_SLOT_BITS));
-  const v6Net = `${V6_PREFIX}:${slot.toString(16)}::`;
-  const at = (offset: number): AddressPair => ({ v4: formatV4(base + offset), v6: `${v6Net}${offset.toString(16)}` });
+  const v6Base = parseV6(`${V6_PREFIX}:${slot.toString(16)}::`);
+  const at = (offset: number): AddressPair => ({ v4: formatV4(base + offset), v6: formatV6(v6Base + BigInt(offset)) });
   return {
-    cidr: { v4: `${formatV4(base)}/${V4_SLOT_BITS}`, v6: `${v6Net}/64` },
+    cidr: { v4: `${formatV4(base)}/${V4_SLOT_BITS}`, v6: `${formatV6(v6Base)}/64` },
     prefixLength: { v4: V4_SLOT_BITS, v6: 64 },
     runner: at(1),
     host: at(2),
@@ -100,6 +100,26 @@ function parseV4(address: string): number {
 
 function formatV4(value: number): string {
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join(".");
+}
+
+/** RFC 5952 text: the form `ip` prints, so addresses compare equal as strings everywhere. */
+function formatV6(value: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(16 * (7 - i))) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
 }
 
 /** "::ffff:192.0.2.1" style: the dotted tail stands for the last two groups. */

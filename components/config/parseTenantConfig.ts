@@ -5,7 +5,7 @@ import { isValidDkimSelector } from "../../baseline/dns/dkim";
 import { dmarcExternalReportDomains, dmarcReportAuthorizationName } from "../../baseline/dns/dmarc";
 import { parseMailtoUri } from "../../baseline/dns/mailto";
 import { mtaStsDefaultMaxAgeSeconds, mtaStsMaxAgeLimitSeconds } from "../../baseline/dns/mtaSts";
-import { normalizeMailDomain } from "../../baseline/domainName";
+import { normalizeMailDomain } from "../../baseline/dns/domainName";
 import { parseSshPublicKey, type SshPublicKey } from "../../baseline/sshPublicKey";
 import { configNamespace, type ConfigProblem, type TenantConfig, type TenantConfigResult } from "./tenantConfig";
 
@@ -52,6 +52,10 @@ const rawTenantConfigSchema = z.strictObject({
   limits: z.strictObject({
     messagesPerHourPerAccount: z.number().int().min(1).max(100000).default(smtpLimits.messagesPerHourPerAccount),
   }).default({ messagesPerHourPerAccount: smtpLimits.messagesPerHourPerAccount }),
+  mailboxes: z.array(z.strictObject({
+    address: z.string(),
+    passwordHash: z.string(),
+  }), { error: "must be a list of {address, passwordHash}" }).default([]),
   tags: z.array(z.string().regex(/^[A-Za-z0-9:_-]{1,255}$/, { error: "must be a DigitalOcean tag: letters, digits, colon, dash, underscore" })).default([]),
 });
 
@@ -174,6 +178,7 @@ export function parseTenantConfig(raw: Readonly<Record<string, unknown>>): Tenan
     tlsRpt: { rua: input.tlsRpt.rua ?? [`mailto:tlsrpt@${domain}`] },
     caa: { iodef: input.caa.iodef ?? `mailto:${input.alertEmail}` },
     limits: input.limits,
+    mailboxes: input.mailboxes,
     tags: input.tags,
   };
   return { ok: true, config, notices };
@@ -181,6 +186,18 @@ export function parseTenantConfig(raw: Readonly<Record<string, unknown>>): Tenan
 
 /** Used when a tenant configures no selectors: a stable name, rotated by configuring new ones. */
 export const defaultDkimSelector = "mail";
+
+/**
+ * Dovecot schemes strong enough for stored passwords. bcrypt at cost 12 or more (the product spec's
+ * cost factor), SHA512-CRYPT, or Argon2id; anything else (PLAIN, MD5, SHA1) is refused.
+ */
+function passwordHashProblem(hash: string): string | undefined {
+  const bcrypt = /^\{BLF-CRYPT\}\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(hash);
+  if (bcrypt) return Number(bcrypt[1]) >= 12 ? undefined : `bcrypt cost ${bcrypt[1]} is below 12; hash again with doveadm pw -s BLF-CRYPT -r 12`;
+  if (/^\{SHA512-CRYPT\}\$6\$(rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{86}$/.test(hash)) return undefined;
+  if (/^\{ARGON2ID\}\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/.test(hash)) return undefined;
+  return "must be a hash from `doveadm pw -s BLF-CRYPT -r 12` ({BLF-CRYPT}, {SHA512-CRYPT} or {ARGON2ID}); never a plain password";
+}
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
@@ -225,6 +242,25 @@ function collectSemanticProblems(raw: Readonly<Record<string, unknown>>, domain:
   if (typeof dkim.active === "string" && selectors.length > 0 && !selectors.includes(dkim.active)) {
     problems.push({ key: configKey(["dkim", "active"]), message: `"${dkim.active}" is not one of the published selectors (${selectors.join(", ")}); publish a selector before signing with it` });
   }
+  const mailboxes = Array.isArray(raw.mailboxes) ? raw.mailboxes : [];
+  const seen = new Set<string>();
+  mailboxes.forEach((mailbox: unknown, i) => {
+    if (typeof mailbox !== "object" || mailbox === null) return;
+    const { address, passwordHash } = mailbox as Record<string, unknown>;
+    if (typeof address === "string") {
+      const [local, at] = [address.slice(0, address.lastIndexOf("@")), address.slice(address.lastIndexOf("@") + 1)];
+      if (!address.includes("@") || !/^[a-z0-9._+-]{1,64}$/.test(local) || (domain && at !== domain)) {
+        problems.push({ key: configKey(["mailboxes", i, "address"]), message: `"${address}" must be a lowercase address in ${domain ?? "the tenant domain"}` });
+      } else if (seen.has(address)) {
+        problems.push({ key: configKey(["mailboxes", i, "address"]), message: `"${address}" is listed twice` });
+      }
+      seen.add(address);
+    }
+    if (typeof passwordHash === "string") {
+      const problem = passwordHashProblem(passwordHash);
+      if (problem) problems.push({ key: configKey(["mailboxes", i, "passwordHash"]), message: problem });
+    }
+  });
   if (domain && rua.length > 0) {
     for (const ruaDomain of dmarcExternalReportDomains(domain, rua)) {
       notices.push({

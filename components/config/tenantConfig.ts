@@ -34,7 +34,16 @@ export interface TenantConfig {
   readonly tlsRpt: { readonly rua: readonly string[] };
   readonly caa: { readonly iodef: string };
   readonly limits: { readonly messagesPerHourPerAccount: number };
+  /** IMAP/SMTP accounts with hashed passwords; Dovecot's passwd-file. None by default. */
+  readonly mailboxes: readonly Mailbox[];
   readonly tags: readonly string[];
+}
+
+export interface Mailbox {
+  /** Full address in the tenant domain, also the login name. */
+  readonly address: string;
+  /** A Dovecot password scheme hash, e.g. `{BLF-CRYPT}$2y$12$...`; never a plain password. */
+  readonly passwordHash: string;
 }
 
 /** One problem with one config key, e.g. `penguinmails-mail:adminCidrs[0]`. */

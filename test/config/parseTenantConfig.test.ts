@@ -194,3 +194,23 @@ describe("parseTenantConfig", () => {
     expectProblem({ image: "ubuntu-24-04-x64" }, "penguinmails-mail:image", /debian-12-x64/);
   });
 });
+
+describe("mailboxes", () => {
+  const bcrypt12 = "{BLF-CRYPT}$2y$12$" + "a".repeat(53);
+  it("accepts bcrypt at cost 12 in the tenant domain", () => {
+    const result = parseTenantConfig({ ...validRawConfig(), mailboxes: [{ address: "alice@tenant-one.example", passwordHash: bcrypt12 }] });
+    expect(result.ok && result.config.mailboxes).toEqual([{ address: "alice@tenant-one.example", passwordHash: bcrypt12 }]);
+  });
+
+  it.each([
+    [{ address: "alice@other.example", passwordHash: bcrypt12 }, "address", /in tenant-one.example/],
+    [{ address: "alice@tenant-one.example", passwordHash: "secret123" }, "passwordHash", /never a plain password/],
+    [{ address: "alice@tenant-one.example", passwordHash: "{BLF-CRYPT}$2y$10$" + "a".repeat(53) }, "passwordHash", /cost 10 is below 12/],
+    [{ address: "alice@tenant-one.example", passwordHash: "{PLAIN-MD5}1a1dc91c907325c69271ddf0c944bc72" }, "passwordHash", /BLF-CRYPT/],
+  ])("rejects %j", (mailbox, field, pattern) => {
+    const result = parseTenantConfig({ ...validRawConfig(), mailboxes: [mailbox] });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toContainEqual({ key: `penguinmails-mail:mailboxes[0].${field}`, message: expect.stringMatching(pattern) });
+  });
+});

@@ -35,7 +35,7 @@ export async function waitForTxtRecord(wait: PropagationWait): Promise<void> {
           const values = records.map((chunks) => chunks.join(""));
           return { server, visible: values.includes(wait.value), seen: values.length === 0 ? "no TXT records" : `${values.length} other TXT value(s)` };
         } catch (error) {
-          return { server, visible: false, seen: (error as { code?: string }).code ?? String(error) };
+          return { server, visible: false, seen: describeAnswer(error) };
         }
       }),
     );
@@ -49,4 +49,17 @@ export async function waitForTxtRecord(wait: PropagationWait): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, wait.intervalMs ?? 250));
   }
+}
+
+function describeAnswer(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const meanings: Record<string, string> = {
+    ENOTFOUND: "no such name",
+    ENODATA: "no TXT records",
+    ECONNREFUSED: "connection refused",
+    ETIMEOUT: "no answer",
+    EREFUSED: "query refused",
+    ESERVFAIL: "server failure",
+  };
+  return (code !== undefined && meanings[code]) || code || String(error);
 }

@@ -16,4 +16,14 @@ export const smtpLimits = {
   connectionsPerMinutePerClient: 50,
   /** Default per authenticated account; tenants may configure their own. */
   messagesPerHourPerAccount: 500,
+  /** The window the per-account message limit counts over: an hour. */
+  accountLimitWindowSeconds: 60 * 60,
+  /** The window every per-client "per minute" limit counts over (Postfix's anvil_rate_time_unit). */
+  clientLimitWindowSeconds: 60,
+  /**
+   * Postfix anvil: AUTH commands per client IP per minute, successful or not. fail2ban bans after
+   * a handful of failures, but only once it has read them from the log; this caps the burst a
+   * guesser gets before the ban lands, and stays above what a NAT full of mail clients needs.
+   */
+  authAttemptsPerMinutePerClient: 10,
 } as const;

@@ -38,3 +38,9 @@ export const anySourceCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /** Destinations for outbound rules: the whole internet, both families. */
 export const anyDestinationCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/**
+ * Inbound ICMP/ICMPv6 echo requests answered per second: enough for an operator's ping and
+ * monitoring, too few for the host to be used as a flood reflector.
+ */
+export const icmpEchoRequestsPerSecond = 5;

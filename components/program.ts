@@ -4,8 +4,8 @@ import { tenantResourcePrefix } from "./tenantNames";
 
 /** The stack program: one tenant per stack, its outputs plain except for what is secret. */
 export async function tenantStackProgram() {
-  const config = loadTenantConfig();
-  const server = new TenantMailServer(tenantResourcePrefix(config.domain), { config });
+  const { config, secrets } = loadTenantConfig();
+  const server = new TenantMailServer(tenantResourcePrefix(config.domain), { config, secrets });
   return {
     domain: config.domain,
     mailHostname: server.mailHostname,
@@ -15,5 +15,6 @@ export async function tenantStackProgram() {
     activeDkimSelector: server.activeDkimSelector,
     mtaStsPolicyId: server.mtaStsPolicyId,
     dnsRecords: server.dnsRecords,
+    certificateNotAfter: server.certificateNotAfter,
   };
 }

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { MailCertificate } from "./certificate/mailCertificate";
+import type { TenantSecrets } from "./config/loadTenantConfig";
 import type { TenantConfig } from "./config/tenantConfig";
 import { DkimKeys } from "./dkim/dkimKeys";
 import { MailDns, type PublishedDnsRecord } from "./dns/mailDns";
@@ -7,6 +9,7 @@ import { mailHostname } from "./tenantNames";
 
 export interface TenantMailServerArgs {
   readonly config: TenantConfig;
+  readonly secrets: TenantSecrets;
 }
 
 /** One tenant's hardened mail server: the host, its DKIM keys and its DNS. */
@@ -18,6 +21,7 @@ export class TenantMailServer extends pulumi.ComponentResource {
   readonly dkimSelectors: readonly string[];
   readonly activeDkimSelector: string;
   readonly mtaStsPolicyId: string;
+  readonly certificateNotAfter: pulumi.Output<string>;
   /** Private signing keys per selector (secrets), for the host's OpenDKIM. */
   readonly dkimPrivateKeyPems: Readonly<Record<string, pulumi.Output<string>>>;
 
@@ -44,6 +48,8 @@ export class TenantMailServer extends pulumi.ComponentResource {
       dkimPublicKeyPems: dkim.publicKeyPems,
     }, { parent: this });
 
+    const certificate = new MailCertificate(`${name}-tls`, { config, dnsApiToken: args.secrets.acmeDnsApiToken }, { parent: this });
+
     this.mailHostname = mailHostname(config.domain);
     this.ipv4Address = host.ipv4Address;
     this.ipv6Address = host.ipv6Address;
@@ -52,6 +58,7 @@ export class TenantMailServer extends pulumi.ComponentResource {
     this.activeDkimSelector = config.dkim.active;
     this.mtaStsPolicyId = dns.mtaStsPolicyId;
     this.dkimPrivateKeyPems = dkim.privateKeyPems;
+    this.certificateNotAfter = certificate.certificate.notAfter;
     this.registerOutputs({
       mailHostname: this.mailHostname,
       ipv4Address: this.ipv4Address,

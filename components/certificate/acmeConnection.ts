@@ -28,9 +28,10 @@ interface HttpResponse {
   data: unknown;
 }
 
-/** acme-client's HTTP layer: `client.http.request` is where every request passes. */
+/** acme-client's HTTP layer: every request passes `request`, every signed one asks `getNonce` first. */
 interface AcmeHttpClient {
   request(url: string, method: string, opts?: Record<string, unknown>): Promise<HttpResponse>;
+  getNonce(): Promise<string>;
 }
 
 export function openAcmeConnection(options: AcmeConnectionOptions): AcmeConnection {
@@ -38,16 +39,25 @@ export function openAcmeConnection(options: AcmeConnectionOptions): AcmeConnecti
   const https: typeof import("node:https") = require("node:https");
   const tls: typeof import("node:tls") = require("node:tls");
 
-  // acme-client's own retry sleeps for as long as any Retry-After asks: ours below is bounded.
-  (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts = 0;
+  // acme-client's interceptors retry for as long as any Retry-After asks, and with retries off they
+  // turn a dropped connection into a TypeError. Without them every HTTP status resolves (its
+  // HttpClient asks for that) and the bounded retry below is the only one.
+  acme.axios.interceptors.request.clear();
+  acme.axios.interceptors.response.clear();
 
   const agent = new https.Agent({
     keepAlive: true,
+    noDelay: true,
     ...(options.directoryCaPem ? { ca: [...tls.rootCertificates, options.directoryCaPem] } : {}),
   });
   const client = new acme.Client({ directoryUrl: options.directoryUrl, accountKey: options.accountKeyPem });
   const http = (client as unknown as { http: AcmeHttpClient }).http;
   const send = http.request.bind(http);
+  const fetchNonce = http.getNonce.bind(http);
+  // Every ACME response carries a fresh nonce (RFC 8555 section 7.2); using those saves the HEAD
+  // request acme-client would send before each POST.
+  const nonces: string[] = [];
+  http.getNonce = async () => nonces.pop() ?? fetchNonce();
 
   http.request = (url, method, opts = {}) =>
     retryTransient(transientRetryPolicy, async () => {
@@ -60,6 +70,9 @@ export function openAcmeConnection(options: AcmeConnectionOptions): AcmeConnecti
         if (isTransientNetworkError(error)) throw new TransientError(`${what}: ${reason}`);
         throw new Error(`${what}: ${reason}`);
       }
+      const nonce = response.headers["replay-nonce"];
+      // A HEAD is acme-client's own nonce request, and a bad-nonce answer's nonce it retries with itself.
+      if (typeof nonce === "string" && method.toLowerCase() !== "head" && !isBadNonce(response)) nonces.push(nonce);
       if (response.status < 400 || isBadNonce(response)) return response;
       const problem = asProblem(response);
       const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);

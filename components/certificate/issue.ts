@@ -2,7 +2,7 @@
 
 import type * as Acme from "acme-client";
 import type { CertificateKeyType } from "../../baseline/certificates";
-import { openAcmeConnection } from "./acmeConnection";
+import { openAcmeConnection, type AcmeConnection } from "./acmeConnection";
 import { describeIssuedCertificate, type IssuedCertificate } from "./certificateInfo";
 import { waitForTxtRecord } from "./dns/propagation";
 import type { Dns01Solver } from "./dns/solver";
@@ -28,105 +28,128 @@ const pollFirstDelayMs = 100;
 const pollMaxDelayMs = 2_000;
 
 interface PendingChallenge {
-  readonly domain: string;
   readonly challenge: Acme.Authorization["challenges"][number];
   readonly recordName: string;
   readonly recordValue: string;
 }
 
+/**
+ * Issues a certificate. Every TXT record published is removed again, whether validation fails or
+ * not; on success the removal runs while the CA signs, and issuance waits for it.
+ */
 export async function issueCertificate(request: IssueRequest, solver: Dns01Solver): Promise<IssuedCertificate> {
-  const domains = request.domains;
-  const step = <T>(name: string, action: () => Promise<T>) => inStep(domains, name, action);
+  const published: PendingChallenge[] = [];
+  let removal: Promise<string[]> | undefined;
+  const removePublished = () => (removal ??= removeRecords(solver, published));
   const connection = openAcmeConnection(request);
-  const { client, acme } = connection;
+  let outcome: { issued: IssuedCertificate } | { failure: unknown };
   try {
-    await step("registering the ACME account", () =>
-      client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.contactEmail}`] }),
-    );
-    const order = await step("placing the order", () =>
-      client.createOrder({ identifiers: domains.map((value) => ({ type: "dns", value })) }),
-    );
-    const authorizations = await step("reading the order's authorizations", () => client.getAuthorizations(order));
-    const pending = await step("choosing the DNS-01 challenges", () => dns01Challenges(client, authorizations));
-    if (pending.length > 0) await validate(request, client, order, pending, solver);
-
-    const privateKeyPem = await generateCertificateKey(request.keyType);
-    const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] }, privateKeyPem);
-    await step("finalizing the order", () => client.finalizeOrder(order, csr));
-    const issued = await step("waiting for the certificate", () => pollOrder(client, order));
-    const fullChain = await step("downloading the certificate", () => client.getCertificate(issued));
-    return await step("checking the certificate", async () => describeIssuedCertificate(fullChain, privateKeyPem, domains));
+    outcome = { issued: await runOrder(request, connection, solver, published, removePublished) };
+  } catch (failure) {
+    outcome = { failure };
   } finally {
     connection.close();
   }
+
+  const leftovers = await removePublished();
+  const note = `could not remove the TXT record ${leftovers.join(", ")}: remove it by hand`;
+  if ("failure" in outcome) {
+    if (leftovers.length > 0 && outcome.failure instanceof Error) outcome.failure.message += `; ${note}`;
+    throw outcome.failure;
+  }
+  if (leftovers.length > 0) throw new CertificateError(request.domains, "removing the challenge TXT records", note);
+  return outcome.issued;
 }
 
-async function dns01Challenges(client: Acme.Client, authorizations: Acme.Authorization[]): Promise<PendingChallenge[]> {
+async function runOrder(
+  request: IssueRequest,
+  { client, acme }: AcmeConnection,
+  solver: Dns01Solver,
+  published: PendingChallenge[],
+  removePublished: () => void,
+): Promise<IssuedCertificate> {
+  const domains = request.domains;
+  const step = <T>(name: string, action: () => Promise<T>) => inStep(domains, name, action);
+
+  await step("registering the ACME account", () =>
+    client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.contactEmail}`] }),
+  );
+  const order = await step("placing the order", () => client.createOrder({ identifiers: domains.map((value) => ({ type: "dns", value })) }));
+  const authorizations = await step("reading the order's authorizations", () => client.getAuthorizations(order));
+  const challenges = await step("choosing the DNS-01 challenges", () => dns01Challenges(client, authorizations));
+
+  const results = await Promise.allSettled(
+    challenges.map(async (c) => {
+      await step(`publishing the TXT record ${c.recordName}`, () => solver.publishTxt(c.recordName, c.recordValue));
+      published.push(c);
+    }),
+  );
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (rejected) throw rejected.reason;
+  await Promise.all(
+    challenges.map((c) =>
+      step(`waiting for ${c.recordName} at the authoritative servers`, async () =>
+        waitForTxtRecord({
+          name: c.recordName,
+          value: c.recordValue,
+          nameservers: request.nameservers ?? (await solver.defaultNameservers(c.recordName)),
+          timeoutMs: request.propagationTimeoutSeconds * 1000,
+        }),
+      ),
+    ),
+  );
+  await step("asking the CA to validate", () => Promise.all(challenges.map((c) => answerChallenge(client, order, c))));
+  await step("validation", () => pollAuthorizations(client, order));
+  removePublished();
+
+  const privateKeyPem = await generateCertificateKey(request.keyType);
+  const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] }, privateKeyPem);
+  await step("finalizing the order", () => finalizeOrder(client, order, csr));
+  const issued = await step("waiting for the certificate", () => pollOrder(client, order));
+  const fullChain = await step("downloading the certificate", () => client.getCertificate(issued));
+  return step("checking the certificate", async () => describeIssuedCertificate(fullChain, privateKeyPem, domains));
+}
+
+/** The dns-01 challenge of every authorization the CA still wants proven. */
+function dns01Challenges(client: Acme.Client, authorizations: Acme.Authorization[]): Promise<PendingChallenge[]> {
   const pending = authorizations.filter((authz) => authz.status !== "valid");
   return Promise.all(
     pending.map(async (authz) => {
       const domain = authz.identifier.value;
       const challenge = authz.challenges.find((c) => c.type === "dns-01");
       if (challenge === undefined) throw new Error(`the CA offers no dns-01 challenge for ${domain}`);
-      return {
-        domain,
-        challenge,
-        recordName: challengeRecordName(domain),
-        recordValue: await client.getChallengeKeyAuthorization(challenge),
-      };
+      return { challenge, recordName: challengeRecordName(domain), recordValue: await client.getChallengeKeyAuthorization(challenge) };
     }),
   );
 }
 
-/** Publishes every TXT record, waits until they are visible, lets the CA validate, and always removes them. */
-async function validate(
-  request: IssueRequest,
-  client: Acme.Client,
-  order: Acme.Order,
-  challenges: readonly PendingChallenge[],
-  solver: Dns01Solver,
-): Promise<void> {
-  const domains = request.domains;
-  const published: PendingChallenge[] = [];
-  let failure: unknown;
+/** Removes every record; returns the ones that could not be removed, with why. */
+async function removeRecords(solver: Dns01Solver, records: readonly PendingChallenge[]): Promise<string[]> {
+  const results = await Promise.allSettled(records.map((c) => solver.removeTxt(c.recordName, c.recordValue)));
+  return results.flatMap((r, i) => (r.status === "rejected" ? [`${records[i]!.recordName} (${messageOf(r.reason)})`] : []));
+}
+
+/*
+ * A POST retried after a lost response may find its first attempt went through: a challenge no
+ * longer pending, an order already processing. Those count as answered.
+ */
+
+async function answerChallenge(client: Acme.Client, order: Acme.Order, c: PendingChallenge): Promise<void> {
   try {
-    const results = await Promise.allSettled(
-      challenges.map(async (c) => {
-        await inStep(domains, `publishing the TXT record ${c.recordName}`, () => solver.publishTxt(c.recordName, c.recordValue));
-        published.push(c);
-      }),
-    );
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (rejected) throw rejected.reason;
-
-    await Promise.all(
-      challenges.map((c) =>
-        inStep(domains, `waiting for ${c.recordName} at the authoritative servers`, async () =>
-          waitForTxtRecord({
-            name: c.recordName,
-            value: c.recordValue,
-            nameservers: request.nameservers ?? (await solver.defaultNameservers(c.recordName)),
-            timeoutMs: request.propagationTimeoutSeconds * 1000,
-          }),
-        ),
-      ),
-    );
-    await inStep(domains, "asking the CA to validate", () => Promise.all(challenges.map((c) => client.completeChallenge(c.challenge))));
-    await inStep(domains, "validation", () => pollAuthorizations(client, order));
+    await client.completeChallenge(c.challenge);
   } catch (error) {
-    failure = error;
+    const current = (await client.getAuthorizations(order).catch(() => [])).flatMap((a) => a.challenges).find((x) => x.url === c.challenge.url);
+    if (current === undefined || current.status === "pending") throw error;
   }
+}
 
-  const cleanup = await Promise.allSettled(published.map((c) => solver.removeTxt(c.recordName, c.recordValue)));
-  const leftovers = cleanup.flatMap((r, i) => (r.status === "rejected" ? [`${published[i]!.recordName} (${messageOf(r.reason)})`] : []));
-  if (failure === undefined && leftovers.length === 0) return;
-  if (failure === undefined) {
-    throw new CertificateError(domains, "removing the challenge TXT records", `${leftovers.join(", ")}: remove them by hand`);
+async function finalizeOrder(client: Acme.Client, order: Acme.Order, csr: Buffer): Promise<void> {
+  try {
+    await client.finalizeOrder(order, csr);
+  } catch (error) {
+    const current = await client.getOrder(order).catch(() => undefined);
+    if (current?.status !== "processing" && current?.status !== "valid") throw error;
   }
-  if (leftovers.length > 0 && failure instanceof Error) {
-    failure.message += `; could not remove the TXT record ${leftovers.join(", ")}: remove it by hand`;
-  }
-  throw failure;
 }
 
 /** Polls until every authorization is valid; names each domain whose validation failed and why. */

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseTenantConfig } from "./parseTenantConfig";
-import { configNamespace, formatConfigProblems, type TenantConfig } from "./tenantConfig";
+import { configNamespace, formatConfigProblems, secretConfigKeys, type TenantConfig } from "./tenantConfig";
+
+/** The tenant's secret settings, as Outputs that stay secret. */
+export interface TenantSecrets {
+  readonly acmeDnsApiToken: pulumi.Output<string>;
+}
 
 /**
  * The tenant's keys as the engine hands them to the program: lists and objects arrive as JSON
@@ -32,9 +37,13 @@ function decodeConfigValue(value: string): unknown {
  * Reads and validates the stack's tenant config once. Invalid config stops the program with a
  * RunError (the engine prints its message without a stack trace) listing every problem.
  */
-export function loadTenantConfig(): TenantConfig {
+export function loadTenantConfig(): { config: TenantConfig; secrets: TenantSecrets } {
   const result = parseTenantConfig(readRawTenantConfig());
   for (const notice of result.notices) pulumi.log.warn(`${notice.key}: ${notice.message}`);
   if (!result.ok) throw new pulumi.RunError(formatConfigProblems(result.problems));
-  return result.config;
+  const stackConfig = new pulumi.Config(configNamespace);
+  return {
+    config: result.config,
+    secrets: { acmeDnsApiToken: stackConfig.requireSecret(secretConfigKeys.acmeDnsApiToken) },
+  };
 }

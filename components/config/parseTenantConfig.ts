@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { smtpLimits } from "../../baseline/abuse";
+import { certificateKeyTypeNames, defaultCertificateKeyType } from "../../baseline/certificates";
+import { certificateRenewBeforeDays } from "../../baseline/tls";
 import { cidrCoversEverything, cidrHasHostBitsSet, parseCidr } from "../../baseline/cidr";
 import { isValidDkimSelector } from "../../baseline/dns/dkim";
 import { dmarcExternalReportDomains, dmarcReportAuthorizationName } from "../../baseline/dns/dmarc";
@@ -7,7 +9,7 @@ import { parseMailtoUri } from "../../baseline/dns/mailto";
 import { mtaStsDefaultMaxAgeSeconds, mtaStsMaxAgeLimitSeconds } from "../../baseline/dns/mtaSts";
 import { normalizeMailDomain } from "../../baseline/dns/domainName";
 import { parseSshPublicKey, type SshPublicKey } from "../../baseline/sshPublicKey";
-import { configNamespace, type ConfigProblem, type TenantConfig, type TenantConfigResult } from "./tenantConfig";
+import { configNamespace, secretConfigKeys, type ConfigProblem, type TenantConfig, type TenantConfigResult } from "./tenantConfig";
 
 const reportUris = z.array(z.string()).min(1, { error: "needs at least one mailto: URI" });
 
@@ -52,6 +54,13 @@ const rawTenantConfigSchema = z.strictObject({
   limits: z.strictObject({
     messagesPerHourPerAccount: z.number().int().min(1).max(100000).default(smtpLimits.messagesPerHourPerAccount),
   }).default({ messagesPerHourPerAccount: smtpLimits.messagesPerHourPerAccount }),
+  acme: z.strictObject({
+    directory: z.string().refine((d) => d === "letsencrypt" || d === "letsencrypt-staging" || /^https:\/\/[^\s/]+\/\S*$/.test(d), { error: "must be letsencrypt, letsencrypt-staging or an https:// ACME directory URL" }).default("letsencrypt"),
+    keyType: z.enum(certificateKeyTypeNames as [string, ...string[]], { error: `must be one of ${certificateKeyTypeNames.join(", ")}` }).default(defaultCertificateKeyType),
+    renewBeforeDays: z.number().int().min(7, { error: "must be at least 7: the expiry alerts start at 7 days" }).max(60, { error: "must be at most 60: Let's Encrypt certificates last 90 days" }).default(certificateRenewBeforeDays),
+    revokeOnDelete: z.boolean().default(true),
+  }).default({ directory: "letsencrypt", keyType: defaultCertificateKeyType, renewBeforeDays: certificateRenewBeforeDays, revokeOnDelete: true }),
+  [secretConfigKeys.acmeDnsApiToken]: z.string({ error: "is required: a Cloudflare API token limited to DNS edit on the tenant zone (pulumi config set --secret)" }),
   mailboxes: z.array(z.strictObject({
     address: z.string(),
     passwordHash: z.string(),
@@ -178,6 +187,7 @@ export function parseTenantConfig(raw: Readonly<Record<string, unknown>>): Tenan
     tlsRpt: { rua: input.tlsRpt.rua ?? [`mailto:tlsrpt@${domain}`] },
     caa: { iodef: input.caa.iodef ?? `mailto:${input.alertEmail}` },
     limits: input.limits,
+    acme: { ...input.acme, keyType: input.acme.keyType as TenantConfig["acme"]["keyType"] },
     mailboxes: input.mailboxes,
     tags: input.tags,
   };

@@ -1,3 +1,4 @@
+import type { CertificateKeyType } from "../../baseline/certificates";
 import type { DmarcPhase } from "../../baseline/dns/dmarc";
 import type { SshPublicKey } from "../../baseline/sshPublicKey";
 
@@ -34,6 +35,13 @@ export interface TenantConfig {
   readonly tlsRpt: { readonly rua: readonly string[] };
   readonly caa: { readonly iodef: string };
   readonly limits: { readonly messagesPerHourPerAccount: number };
+  readonly acme: {
+    /** "letsencrypt", "letsencrypt-staging" or an https:// ACME directory URL. */
+    readonly directory: string;
+    readonly keyType: CertificateKeyType;
+    readonly renewBeforeDays: number;
+    readonly revokeOnDelete: boolean;
+  };
   /** IMAP/SMTP accounts with hashed passwords; Dovecot's passwd-file. None by default. */
   readonly mailboxes: readonly Mailbox[];
   readonly tags: readonly string[];
@@ -45,6 +53,15 @@ export interface Mailbox {
   /** A Dovecot password scheme hash, e.g. `{BLF-CRYPT}$2y$12$...`; never a plain password. */
   readonly passwordHash: string;
 }
+
+/**
+ * Keys read as Pulumi secrets, never through the validated plain config: they stay Outputs marked
+ * secret from the config store to the resource that uses them.
+ */
+export const secretConfigKeys = {
+  /** Cloudflare API token limited to DNS edit on the tenant zone, for the ACME DNS-01 challenge. */
+  acmeDnsApiToken: "acmeDnsApiToken",
+} as const;
 
 /** One problem with one config key, e.g. `penguinmails-mail:adminCidrs[0]`. */
 export interface ConfigProblem {

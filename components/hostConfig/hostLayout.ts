@@ -21,6 +21,25 @@ export const hostLayout = {
   dovecotLog: "/var/log/dovecot.log",
   dovecotPasswdFile: "/etc/dovecot/penguinmails-users",
   mtaStsWebRoot: "/var/www/mta-sts",
+  /** RFC 8461 fixes the policy's URL path; nginx serves it from under mtaStsWebRoot. */
+  mtaStsPolicyFile: "/var/www/mta-sts/.well-known/mta-sts.txt",
+  /** fail2ban's own log (Debian's fail2ban.conf logtarget): the recidive jail reads its Ban lines. */
+  fail2banLog: "/var/log/fail2ban.log",
+  /** Debian's nftables.service loads this file at boot and on reload. */
+  nftablesRuleset: "/etc/nftables.conf",
+  /**
+   * sshd keeps the first value it reads for a keyword, and Debian's sshd_config includes
+   * sshd_config.d/*.conf at its top in name order: "00-" puts ours before any image or cloud-init drop-in.
+   */
+  sshdDropIn: "/etc/ssh/sshd_config.d/00-penguinmails.conf",
+  /** Postfix's queue directory and, on Debian, its chroot jail: sockets Postfix connects to live below it. */
+  postfixSpoolDir: "/var/spool/postfix",
+  /** The tenant's mailbox addresses: Postfix's valid recipients and each SASL login's own sender address. */
+  postfixMailboxMap: "/etc/postfix/penguinmails-mailboxes",
+  /** Every mailbox's Maildir, owned by the one virtual mail user. */
+  mailStorageDir: "/var/vmail",
+  /** postfwd saves its per-account message counters here, so a restart does not reset them. */
+  postfwdStateDir: "/var/lib/postfwd",
 } as const;
 
 /** The OpenDKIM private key file of one selector. */

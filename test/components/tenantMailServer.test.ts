@@ -85,8 +85,29 @@ describe("the dev stack under mocks", () => {
     expect(rules.map((r) => `${r.protocol}/${r.portRange}`).sort()).toEqual(allowedOutboundPorts.map((p) => `${p.protocol}/${p.port}`).sort());
   });
 
+  it("requests a Let's Encrypt certificate for mail. and mta-sts. over DNS-01 with a P-256 account key", () => {
+    const certificate = only("pulumi-nodejs:dynamic/certificate:AcmeCertificate");
+    expect(unwrapSecrets(certificate.inputs)).toMatchObject({
+      directory: "letsencrypt",
+      domains: ["mail.tenant-one.example", "mta-sts.tenant-one.example"],
+      keyType: "ecdsa-p256",
+      renewBeforeDays: 30,
+      contactEmail: "ops@tenant-one.example",
+      solver: { kind: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
+    });
+    expect(isSecretMarker(certificate.inputs.solver)).toBe(true);
+    expect(isSecretMarker(certificate.inputs.accountKeyPem)).toBe(true);
+    expect(certificate.additionalSecretOutputs).toContain("privateKeyPem");
+    const accountKey = ofType("tls:index/privateKey:PrivateKey").find((k) => k.parent === certificate.parent)!;
+    expect(accountKey.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(certificate.propertyDependencies.accountKeyPem).toContain(accountKey.urn);
+  });
+
   it("generates one RSA 2048 DKIM key per selector and publishes it", () => {
-    const key = only("tls:index/privateKey:PrivateKey");
+    const dkim = only("penguinmails:mail:DkimKeys");
+    const keys = ofType("tls:index/privateKey:PrivateKey").filter((k) => k.parent === dkim.urn);
+    expect(keys).toHaveLength(1);
+    const key = keys[0]!;
     expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 2048 });
     const record = txtValue("pm202611._domainkey.tenant-one.example");
     expect(validateDkimRecord(record)).toEqual([]);
@@ -148,8 +169,8 @@ describe("the dev stack under mocks", () => {
   });
 
   it("keeps private keys secret and out of the plain stack outputs", () => {
-    const key = only("tls:index/privateKey:PrivateKey");
-    expect(isSecretMarker(key.outputs.privateKeyPem)).toBe(true);
+    for (const key of ofType("tls:index/privateKey:PrivateKey")) expect(isSecretMarker(key.outputs.privateKeyPem)).toBe(true);
+    expect(isSecretMarker(only("pulumi-nodejs:dynamic/certificate:AcmeCertificate").outputs.privateKeyPem)).toBe(true);
     expect(JSON.stringify(plan.outputs)).not.toMatch(/PRIVATE KEY/);
     expect(unwrapSecrets(plan.outputs)).toMatchObject({
       mailHostname: "mail.tenant-one.example",

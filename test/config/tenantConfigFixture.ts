@@ -8,5 +8,6 @@ export function validRawConfig(): Record<string, unknown> {
     alertEmail: "ops@tenant-one.example",
     adminCidrs: ["203.0.113.0/28", "2001:db8:1234::/48"],
     adminSshPublicKeys: [validEd25519Key],
+    acmeDnsApiToken: "cf-token-for-tests",
   };
 }

@@ -127,6 +127,13 @@ describe("booted Debian 12 host", () => {
 
     const admin = await h().ssh("id -un; sudo -n id -u", { family: "v6" });
     expect(admin).toMatchObject({ code: 0, stdout: "admin\n0\n" });
+
+    expect(h().connection()).toEqual({
+      host: h().address.v4,
+      port: 22,
+      user: "admin",
+      privateKey: expect.stringMatching(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/),
+    });
   });
 
   it("refuses password login and keys it does not know", async () => {
@@ -194,9 +201,12 @@ describe("booted Debian 12 host", () => {
     }
     expect(fs.readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8")).toBe(rootForwarding);
     // This side reaches the lab through its own link only, and only the lab's prefixes go there.
-    const viaLab = spawnSync("ip", ["-j", "route", "show", "dev", h().rootInterface], { encoding: "utf8" });
-    const prefixes = (JSON.parse(viaLab.stdout) as { dst: string }[]).map((r) => r.dst).filter((d) => !d.startsWith("fe80:"));
+    const prefixes = ["-4", "-6"]
+      .flatMap((family) => JSON.parse(spawnSync("ip", ["-j", family, "route", "show", "dev", h().rootInterface], { encoding: "utf8" }).stdout) as { dst: string }[])
+      .map((r) => r.dst)
+      .filter((d) => !d.startsWith("fe80:"));
     expect(prefixes.sort()).toEqual([h().subnet.cidr.v4, h().subnet.cidr.v6].sort());
+    expect(fs.readFileSync(`/proc/sys/net/ipv6/conf/${h().rootInterface}/accept_ra`, "utf8")).toBe("0\n");
   });
 
   it("leaves no namespace, link, cgroup, mount, process or file behind after stop()", async () => {

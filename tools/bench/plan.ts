@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parseTenantConfig } from "../../components/config/parseTenantConfig";
 import { TenantMailServer } from "../../components/tenantMailServer";
 import { tenantResourcePrefix } from "../../components/tenantNames";
@@ -31,7 +32,8 @@ async function planTenants(count: number): Promise<void> {
     programDir: projectDir,
     stack: "dev",
     program: () => {
-      for (const config of configs) new TenantMailServer(tenantResourcePrefix(config.domain), { config });
+      const secrets = { acmeDnsApiToken: pulumi.secret("bench-dns-token") };
+      for (const config of configs) new TenantMailServer(tenantResourcePrefix(config.domain), { config, secrets });
     },
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;

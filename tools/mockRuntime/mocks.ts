@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { mockCertificatePem, mockKeyMaterial } from "./mockKeyMaterial";
 import { mockPrivateKey } from "./mockKeys";
 
 function digest(text: string): Buffer {
@@ -43,6 +44,20 @@ const computedOutputs: Record<string, (inputs: State, name: string) => { id?: st
   "digitalocean:index/tag:Tag": (inputs) => ({ id: String(inputs.name), state: {} }),
   "digitalocean:index/firewall:Firewall": (_inputs, name) => ({ id: uuidFrom(`firewall/${name}`), state: { status: "succeeded" } }),
   "tls:index/privateKey:PrivateKey": (inputs) => ({ state: { ...mockPrivateKey(inputs as { algorithm?: string; rsaBits?: number; ecdsaCurve?: string }) } }),
+  "pulumi-nodejs:dynamic/certificate:AcmeCertificate": () => {
+    const certificate = new X509Certificate(mockCertificatePem);
+    return {
+      id: certificate.serialNumber.toLowerCase(),
+      state: {
+        certificatePem: mockCertificatePem,
+        chainPem: "",
+        privateKeyPem: mockKeyMaterial["ecdsa-P256"],
+        notBefore: new Date(certificate.validFrom).toISOString(),
+        notAfter: new Date(certificate.validTo).toISOString(),
+        serial: certificate.serialNumber.toLowerCase(),
+      },
+    };
+  },
   "cloudflare:index/zoneSetting:ZoneSetting": (inputs) => ({ id: String(inputs.settingId), state: { editable: true } }),
 };
 

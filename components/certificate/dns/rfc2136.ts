@@ -6,32 +6,55 @@
 
 import { retryTransient, TransientError, transientRetryPolicy } from "../retry";
 import type { Dns01Solver, Rfc2136SolverConfig } from "./solver";
-import { assertChallengeValue, isInZone } from "./txtRecord";
+import { assertChallengeValue, isDnsName, isInZone } from "./txtRecord";
 
 export const rfc2136DefaultPort = 53;
 export const updateProgram = "knsupdate";
 const challengeTtlSeconds = 60;
 const updateTimeoutSeconds = 10;
 
+interface PendingChange {
+  readonly line: string;
+  readonly label: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export function createRfc2136Solver(config: Rfc2136SolverConfig): Dns01Solver {
   const port = config.port ?? rfc2136DefaultPort;
   const zone = config.zone.replace(/\.$/, "");
+  // Changes asked for in the same turn of the event loop go out as one UPDATE message: one
+  // process, one zone version, and fewer updates for servers that pace them (Knot 3.2 can hold an
+  // update until the NOTIFY it plans a second after the previous one).
+  let pending: PendingChange[] = [];
 
-  async function update(name: string, value: string, operation: "add" | "delete"): Promise<void> {
-    assertChallengeValue(value);
-    if (!isInZone(name, zone)) throw new Error(`${name} is not in the zone ${zone} that the RFC 2136 solver updates`);
-    const record = operation === "add" ? `${name}. ${challengeTtlSeconds} TXT "${value}"` : `${name}. TXT "${value}"`;
+  function flush(): void {
+    const batch = pending;
+    pending = [];
     const script = [
       `server ${config.server} ${port}`,
       `zone ${zone}.`,
       `key ${config.tsigAlgorithm ?? "hmac-sha256"}:${config.tsigKeyName} ${config.tsigSecret}`,
-      `update ${operation} ${record}`,
+      ...batch.map((change) => change.line),
       "send",
       "quit",
       "",
     ].join("\n");
-    const what = `RFC 2136 update (${operation} TXT ${name}) at ${config.server} port ${port}`;
-    return retryTransient(transientRetryPolicy, () => runUpdate(script, what, config.tsigSecret));
+    const what = `RFC 2136 update (${batch.map((change) => change.label).join(", ")}) at ${config.server} port ${port}`;
+    retryTransient(transientRetryPolicy, () => runUpdate(script, what, config.tsigSecret)).then(
+      () => batch.forEach((change) => change.resolve()),
+      (error: unknown) => batch.forEach((change) => change.reject(error)),
+    );
+  }
+
+  function update(name: string, value: string, operation: "add" | "delete"): Promise<void> {
+    return new Promise((resolve, reject) => {
+      assertChallengeValue(value);
+      if (!isDnsName(name) || !isInZone(name, zone)) throw new Error(`${name} is not a name in the zone ${zone} that the RFC 2136 solver updates`);
+      const record = operation === "add" ? `${name}. ${challengeTtlSeconds} TXT "${value}"` : `${name}. TXT "${value}"`;
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ line: `update ${operation} ${record}`, label: `${operation} TXT ${name}`, resolve, reject });
+    });
   }
 
   return {

@@ -1,6 +1,10 @@
-/** A lab daemon run as a child process: output kept for error messages, stopped on exit. */
+/**
+ * A lab daemon run as a child process with its own temp dir: output kept for error messages,
+ * and both gone on stop() or, failing that, when this process exits.
+ */
 
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
 
 export interface Daemon {
   readonly name: string;
@@ -12,13 +16,14 @@ export interface Daemon {
 
 const outputKeptChars = 8_000;
 const stopGraceMs = 3_000;
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
-export function startDaemon(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Daemon {
+/** `dir` is the daemon's temp dir, removed with it. */
+export function startDaemon(name: string, dir: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Daemon {
   installExitHook();
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  running.add(child);
+  running.set(child, dir);
   let log = "";
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-outputKeptChars);
@@ -33,7 +38,10 @@ export function startDaemon(name: string, command: string, args: readonly string
     name,
     child,
     output: () => log,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -64,6 +72,9 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
+    for (const [child, dir] of running) {
+      child.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 }

@@ -42,18 +42,18 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
     for (const zone of options.zones) fs.writeFileSync(path.join(dir, `${zone}.zone`), zoneFile(zone));
     fs.writeFileSync(path.join(dir, "knot.conf"), knotConfig(dir, port, tsig, options.zones), { mode: 0o600 });
 
-    const daemon = startDaemon("knotd", findProgram("knotd") ?? "knotd", ["-c", path.join(dir, "knot.conf")]);
+    const daemon = startDaemon("knotd", dir, findProgram("knotd") ?? "knotd", ["-c", path.join(dir, "knot.conf")]);
     const address = `127.0.0.1:${port}`;
     const resolver = new dns.promises.Resolver({ timeout: 500, tries: 1 });
     resolver.setServers([address]);
-    const stop = async () => {
-      await daemon.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    };
     try {
-      await waitUntilReady(daemon, async () => (await Promise.all(options.zones.map((z) => resolver.resolveSoa(z)))).length > 0, startTimeoutMs);
+      const serving = async () => {
+        await Promise.all(options.zones.map((zone) => resolver.resolveSoa(zone)));
+        return true;
+      };
+      await waitUntilReady(daemon, serving, startTimeoutMs);
     } catch (error) {
-      await stop();
+      await daemon.stop();
       throw error;
     }
     return {
@@ -71,7 +71,7 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
           throw error;
         }
       },
-      stop,
+      stop: () => daemon.stop(),
     };
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -55,15 +55,11 @@ export async function startPebble(options: PebbleOptions): Promise<PebbleServer>
       },
     };
     fs.writeFileSync(path.join(dir, "pebble.json"), JSON.stringify(config));
-    const daemon = startDaemon("pebble", findProgram("pebble") ?? "pebble", ["-config", path.join(dir, "pebble.json"), "-dnsserver", options.dnsServer], {
+    const daemon = startDaemon("pebble", dir, findProgram("pebble") ?? "pebble", ["-config", path.join(dir, "pebble.json"), "-dnsserver", options.dnsServer], {
       PEBBLE_VA_NOSLEEP: "1",
       PEBBLE_WFE_NONCEREJECT: "0",
       PEBBLE_AUTHZREUSE: "0",
     });
-    const stop = async () => {
-      await daemon.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
-    };
     const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
     const management = `https://127.0.0.1:${managementPort}`;
     const get = (url: string) => httpsGet(url, listener.caPem);
@@ -80,10 +76,10 @@ export async function startPebble(options: PebbleOptions): Promise<PebbleServer>
           const parsed = JSON.parse(response.body) as { Status: "Valid" | "Revoked"; Reason?: number };
           return { status: parsed.Status, ...(parsed.Reason !== undefined ? { reason: parsed.Reason } : {}) };
         },
-        stop,
+        stop: () => daemon.stop(),
       };
     } catch (error) {
-      await stop();
+      await daemon.stop();
       throw error;
     }
   } catch (error) {

@@ -85,13 +85,15 @@ export interface BootResult {
   state: SystemState;
   /** Units systemd reports failed, sorted. */
   failedUnits: string[];
-  /** From nspawn's start to the end of the boot; 0 for an attached host. */
+  /** From nspawn's start until systemd reported the end of the boot; 0 for an attached host. */
   seconds: number;
 }
 
 /**
  * Waits until systemd says the boot is over. `is-system-running` prints "running" or
  * "degraded" then; anything else ("maintenance", or nspawn exiting) is a failed boot.
+ * The answer is then watched until it holds still, because a Type=simple service counts as
+ * started at once and may fail a moment later (stock fail2ban does, about 0.6 s after start).
  */
 export async function waitForBoot(netns: string, nspawn: ChildProcess, timeoutMs: number): Promise<BootResult & { initPid: number }> {
   const started = Date.now();
@@ -105,13 +107,36 @@ export async function waitForBoot(netns: string, nspawn: ChildProcess, timeoutMs
       const answer = await containerExec(initPid, "systemctl is-system-running", { timeoutMs: 10_000 });
       last = answer.stdout.trim() || answer.stderr.trim();
       if (last === "running" || last === "degraded") {
-        return { state: last, failedUnits: await failedUnits(initPid), seconds: (Date.now() - started) / 1000, initPid };
+        const seconds = (Date.now() - started) / 1000;
+        return { ...(await settledState(initPid)), seconds, initPid };
       }
       if (last === "maintenance") break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   throw new Error(`the host did not finish booting within ${timeoutMs / 1000} s (systemd says: ${last})`);
+}
+
+const SETTLE_POLLS = 3;
+const SETTLE_INTERVAL_MS = 500;
+/** A unit in a restart loop never holds still; report what is seen after this long. */
+const SETTLE_MAX_POLLS = 20;
+
+async function settledState(initPid: number): Promise<Omit<BootResult, "seconds">> {
+  let previous = "";
+  let same = 0;
+  for (let poll = 1; ; poll++) {
+    const { state, failedUnits } = await currentBootState(initPid);
+    const key = `${state} ${failedUnits.join(" ")}`;
+    same = key === previous ? same + 1 : 1;
+    previous = key;
+    if (same >= SETTLE_POLLS || poll >= SETTLE_MAX_POLLS) return { state, failedUnits };
+    await sleep(SETTLE_INTERVAL_MS);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function currentBootState(initPid: number): Promise<BootResult> {

@@ -9,8 +9,8 @@ let installed = false;
  * exit, on process.exit(), on an uncaught error, and on SIGINT/SIGTERM/SIGHUP when nobody
  * else handles them. Returns the function that unregisters it after an orderly stop.
  *
- * A SIGKILL runs nothing: nspawn then still gets SIGTERM from its parent-death signal and
- * powers the container off, and the next start (or `cli.ts down --all`) removes the rest.
+ * A SIGKILL runs nothing: nspawn then still gets SIGTERM from its parent-death signal and the
+ * container stops, and the next start (or `cli.ts down NAME`) removes the rest.
  */
 export function registerExitCleanup(teardown: Teardown): () => void {
   install();

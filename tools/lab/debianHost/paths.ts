@@ -9,6 +9,11 @@ export function rootfsCacheDir(): string {
   return path.join(cacheRoot(), "rootfs");
 }
 
+/** Downloaded .debs, shared by all rootfs builds. */
+export function debCacheDir(): string {
+  return path.join(cacheRoot(), "debs");
+}
+
 /**
  * Per-run state (overlay layers, keys, state.json). On disk rather than in /run because the
  * overlay's upper layer receives everything the host writes, which can outgrow a tmpfs /run.

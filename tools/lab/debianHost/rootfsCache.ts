@@ -5,7 +5,7 @@ import { withFileLock } from "../net/fileLock";
 import { run } from "../net/run";
 import { debootstrapMirror, readBookwormSources, renderDeb822 } from "./aptSources";
 import { normalizePackages } from "./packages";
-import { rootfsCacheDir } from "./paths";
+import { debCacheDir, rootfsCacheDir } from "./paths";
 
 export interface Rootfs {
   /** Directory holding the pristine Debian 12 tree; never boot it directly. */
@@ -19,27 +19,34 @@ export interface Rootfs {
 /**
  * The whole recipe. It is hashed together with the package list, so editing a single
  * character here gives a new cache entry instead of silently reusing an old tree.
- * Runs in a private mount namespace: the /proc mounted for the chroot vanishes with it,
- * even if the build is killed.
+ * What it mounts into the chroot vanishes with its mount namespace, even if the build is
+ * killed. Downloaded .debs are kept in a shared directory, so a changed
+ * package list or recipe downloads only what is new.
  */
 const BUILD_SCRIPT = String.raw`
 set -eu
-target=$1; mirror=$2; shift 2
-debootstrap --variant=minbase bookworm "$target" "$mirror"
+exec >>"$LAB_BUILD_LOG" 2>&1
+target=$1; mirror=$2; debs=$3; shift 3
+phase() { echo "== $(date +%T) $*"; }
+
+phase debootstrap
+debootstrap --variant=minbase --cache-dir="$debs" bookworm "$target" "$mirror"
 
 printf '#!/bin/sh\n# lab build: packages must not start services in the chroot\nexit 101\n' > "$target/usr/sbin/policy-rc.d"
 chmod 755 "$target/usr/sbin/policy-rc.d"
 mount -t proc proc "$target/proc"
 mkdir -p "$target/dev/pts"
 mount -t devpts -o newinstance devpts "$target/dev/pts"
+mount --bind "$debs" "$target/var/cache/apt/archives"
 
+phase apt-get install
 rm -f "$target/etc/apt/sources.list"
 printf '%s' "$LAB_APT_SOURCES" > "$target/etc/apt/sources.list.d/debian.sources"
 echo "postfix postfix/main_mailer_type select No configuration" | chroot "$target" debconf-set-selections
 chroot "$target" apt-get update
 chroot "$target" apt-get install -y --no-install-recommends "$@"
-chroot "$target" apt-get clean
 
+phase finishing
 # What cloud-init does on a droplet's first boot: an admin user with passwordless sudo,
 # key-only SSH. Keys are added per run.
 chroot "$target" useradd --create-home --shell /bin/bash --groups adm,sudo admin
@@ -52,8 +59,11 @@ rm -f "$target"/etc/ssh/ssh_host_*
 : > "$target/etc/machine-id"
 printf '# lab host: no resolver until the host configuration provides one\n' > "$target/etc/resolv.conf"
 
-umount "$target/dev/pts" "$target/proc"
+umount "$target/var/cache/apt/archives" "$target/dev/pts" "$target/proc"
+# debootstrap leaves copies of the base .debs there; the shared cache has them.
+rm -f "$target"/var/cache/apt/archives/*.deb
 rm -f "$target/usr/sbin/policy-rc.d"
+phase done
 `;
 
 const SANE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -67,7 +77,8 @@ export function rootfsHash(packages: readonly string[]): string {
 
 /**
  * Returns the cached Debian 12 rootfs for this package set, building it first if needed.
- * Concurrent callers wait for one build instead of running two.
+ * Concurrent callers wait for one build instead of running two; builds of different package
+ * sets also take turns, since they share the .deb cache.
  */
 export async function ensureRootfs(extraPackages: readonly string[], log: (line: string) => void = () => undefined): Promise<Rootfs> {
   const packages = normalizePackages(extraPackages);
@@ -77,7 +88,7 @@ export async function ensureRootfs(extraPackages: readonly string[], log: (line:
   if (fs.existsSync(dir)) return ready(0);
 
   return withFileLock(
-    `${dir}.lock`,
+    path.join(rootfsCacheDir(), ".build.lock"),
     async () => {
       if (fs.existsSync(dir)) return ready(0);
       const started = Date.now();
@@ -87,7 +98,7 @@ export async function ensureRootfs(extraPackages: readonly string[], log: (line:
       log(`rootfs ${hash} built in ${seconds.toFixed(1)} s`);
       return ready(seconds);
     },
-    { onWait: () => log(`waiting for another process to finish building rootfs ${hash}`) },
+    { onWait: () => log(`waiting for another process's rootfs build to finish before building or using ${hash}`) },
   );
 }
 
@@ -97,10 +108,35 @@ async function build(dir: string, packages: string[]): Promise<void> {
   // Only the lock holder gets here, so a leftover temp tree is from a build that was killed.
   const temp = path.join(path.dirname(dir), `.building-${path.basename(dir)}`);
   fs.rmSync(temp, { recursive: true, force: true });
+  fs.mkdirSync(debCacheDir(), { recursive: true });
   const logPath = `${dir}.log`;
+  fs.writeFileSync(logPath, "");
+  // The build gets private mount and pid namespaces, and dies with this process: if it is
+  // killed (a test timeout), no orphaned dpkg keeps writing into a tree the next build deletes.
   const result = await run(
-    "unshare",
-    ["--mount", "--propagation", "private", "--", "sh", "-c", BUILD_SCRIPT, "rootfs-build", temp, mirror, ...packages],
+    "setpriv",
+    [
+      "--pdeathsig",
+      "SIGKILL",
+      "--",
+      "unshare",
+      "--mount",
+      "--propagation",
+      "private",
+      "--pid",
+      "--fork",
+      "--kill-child",
+      "--mount-proc",
+      "--",
+      "sh",
+      "-c",
+      BUILD_SCRIPT,
+      "rootfs-build",
+      temp,
+      mirror,
+      debCacheDir(),
+      ...packages,
+    ],
     {
       timeoutMs: 30 * 60_000,
       env: {
@@ -108,13 +144,14 @@ async function build(dir: string, packages: string[]): Promise<void> {
         LC_ALL: "C",
         DEBIAN_FRONTEND: "noninteractive",
         LAB_APT_SOURCES: renderDeb822(sources),
+        LAB_BUILD_LOG: logPath,
       },
     },
   );
-  fs.writeFileSync(logPath, `${result.stdout}\n--- stderr ---\n${result.stderr}`);
   if (result.code !== 0) {
     fs.rmSync(temp, { recursive: true, force: true });
-    const tail = `${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-20).join("\n");
+    const output = `${fs.readFileSync(logPath, "utf8")}\n${result.stderr}`;
+    const tail = output.trim().split("\n").slice(-20).join("\n");
     throw new Error(`building the Debian 12 rootfs failed (${result.timedOut ? "timed out" : `exit ${result.code}`}); full log ${logPath}:\n${tail}`);
   }
   fs.renameSync(temp, dir);

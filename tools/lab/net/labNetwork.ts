@@ -72,6 +72,9 @@ export async function createLabNetwork(names: LabNetworkNames, lockPath: string)
         throw new Error(`setting up the lab network failed: ${describeFailure("ip", args, result)}`);
       }
     }
+    // A router advertisement from inside the lab (a test's radvd) must never become this
+    // machine's default route.
+    fs.writeFileSync(`/proc/sys/net/ipv6/conf/${names.rootInterface}/accept_ra`, "0");
     return { ...names, subnet };
   });
 }

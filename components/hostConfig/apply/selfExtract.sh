@@ -1,0 +1,46 @@
+# selfExtract.sh: the body of host-bundle.sh, the one file CopyToRemote uploads. packHostBundle
+# puts a header before it (shebang, tenant, STATE_DIR, STAGING_DIR) and the bundle after the
+# __BUNDLE_DATA__ marker: one line per file, "relative-path octal-mode base64-content".
+#
+#   sudo bash host-bundle.sh [--expect-hash SHA256] [--deploy-source ADDRESS]
+#
+# The bundle carries private keys: the upload sits in a 0700 directory and unpacks only into
+# root-only ones, and the staged copy is removed when the apply ends.
+set -euo pipefail
+umask 077
+export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+: "${STATE_DIR:?}" "${STAGING_DIR:?}"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "host bundle: run it as root (sudo bash $0)" >&2
+  exit 2
+fi
+install -d -m 0700 "$STATE_DIR"
+
+if [ -z "${PENGUINMAILS_APPLY_UNIT:-}" ]; then
+  # Apply as a transient unit: it finishes, or rolls back, even if this SSH session drops midway.
+  copy="$STATE_DIR/incoming-bundle.sh"
+  output="$STATE_DIR/apply-output.log"
+  cp -- "$0" "$copy.new"
+  mv -f -- "$copy.new" "$copy"
+  rc=0
+  systemd-run --quiet --wait --collect --unit="penguinmails-apply-$$" --setenv=PENGUINMAILS_APPLY_UNIT=1 \
+    --property=StandardOutput="truncate:$output" /bin/bash "$copy" "$@" || rc=$?
+  rm -f -- "$copy"
+  cat -- "$output"
+  exit "$rc"
+fi
+
+exec 9>"$STATE_DIR/apply.lock"
+flock -w 600 9 || { echo "host bundle: another apply is still running" >&2; exit 2; }
+rm -rf -- "$STAGING_DIR"
+install -d -m 0700 "$STAGING_DIR"
+while read -r rel mode data; do
+  case $rel in */*) (umask 022 && mkdir -p -- "$STAGING_DIR/${rel%/*}") ;; esac
+  base64 -d <<<"$data" >"$STAGING_DIR/$rel"
+  chmod "$mode" "$STAGING_DIR/$rel"
+done < <(sed '1,/^__BUNDLE_DATA__$/d' "$0")
+rc=0
+bash "$STAGING_DIR/apply.sh" "$STAGING_DIR" "$@" || rc=$?
+rm -rf -- "$STAGING_DIR"
+exit "$rc"

@@ -1,0 +1,89 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { applyCommand, prepareUploadCommand, uploadPath } from "./apply/remoteCommands";
+import { buildHostBundle, type HostBundleSecrets } from "./bundle/buildHostBundle";
+import type { HostBundle } from "./bundle/hostBundle";
+import { packHostBundle } from "./bundle/packHostBundle";
+import type { TlsCertificatePems } from "./bundle/tlsFiles";
+import type { HostRenderContext } from "./renderContext";
+
+/** How Pulumi reaches the host: the droplet's address, the sudo-capable admin user, its SSH private key. */
+export interface HostConnectionArgs {
+  readonly host: pulumi.Input<string>;
+  readonly user: pulumi.Input<string>;
+  /** Kept secret whether or not the caller marked it. */
+  readonly privateKey: pulumi.Input<string>;
+}
+
+export interface HostConfigurationArgs {
+  readonly connection: HostConnectionArgs;
+  /** The bundle to apply; hostBundleOutput builds it from the render context and the secret keys. */
+  readonly bundle: pulumi.Input<HostBundle>;
+}
+
+/** The secret inputs of a bundle as Pulumi inputs (DkimKeys' privateKeyPems, the certificate's PEMs). */
+export interface HostBundleSecretInputs {
+  readonly dkimPrivateKeyPems: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly tlsCertificate?: pulumi.Input<TlsCertificatePems>;
+}
+
+/**
+ * Builds the bundle inside an apply over its secret inputs, so the result (private keys inside)
+ * is a secret Output however the inputs were marked.
+ */
+export function hostBundleOutput(ctx: HostRenderContext, secrets: HostBundleSecretInputs): pulumi.Output<HostBundle> {
+  const resolved: pulumi.Output<HostBundleSecrets> = pulumi.all([pulumi.output(secrets.dkimPrivateKeyPems), pulumi.output(secrets.tlsCertificate)]).apply(
+    ([dkimPrivateKeyPems, tlsCertificate]) => ({ dkimPrivateKeyPems, ...(tlsCertificate ? { tlsCertificate } : {}) }),
+  );
+  return pulumi.secret(resolved.apply((s) => buildHostBundle(ctx, s)));
+}
+
+/**
+ * Puts a host bundle on a running host and applies it: a private upload directory, the bundle as
+ * one file (CopyToRemote), and the apply script run as root (Command). The apply's trigger is the
+ * bundle hash, so a config change reconfigures the host in place (never a new droplet), and the
+ * same bundle never runs twice. A new host address uploads and applies again.
+ */
+export class HostConfiguration extends pulumi.ComponentResource {
+  /** sha256 of the bundle's manifest: what the host runs once the apply succeeded. */
+  readonly bundleHash: pulumi.Output<string>;
+  /** What the apply script printed: files changed, services reloaded, or why it was rejected. */
+  readonly applyOutput: pulumi.Output<string>;
+
+  constructor(name: string, args: HostConfigurationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("penguinmails:mail:HostConfiguration", name, {}, opts);
+    const bundle = pulumi.secret(args.bundle);
+    // The hash covers file hashes, never file content, so it can be plain: previews show it change.
+    this.bundleHash = pulumi.unsecret(bundle.apply((b) => b.hash));
+    const connection = {
+      host: args.connection.host,
+      user: args.connection.user,
+      privateKey: pulumi.secret(args.connection.privateKey),
+    };
+
+    const uploadDir = new command.remote.Command(`${name}-upload-dir`, {
+      connection,
+      create: prepareUploadCommand,
+      triggers: [this.bundleHash],
+    }, { parent: this });
+
+    // Packed inside an apply of the secret bundle: the asset, private keys and all, stays secret
+    // in the state and in previews (CopyToRemote keeps its inputs as its outputs).
+    const upload = new command.remote.CopyToRemote(`${name}-upload`, {
+      connection,
+      source: pulumi.secret(bundle.apply((b) => new pulumi.asset.StringAsset(packHostBundle(b)))),
+      remotePath: uploadPath,
+      // CopyToRemote copies again only when the asset changes; a replaced droplet needs it too.
+      triggers: [args.connection.host],
+    }, { parent: this, dependsOn: [uploadDir] });
+
+    const apply = new command.remote.Command(`${name}-apply`, {
+      connection,
+      create: this.bundleHash.apply(applyCommand),
+      triggers: [this.bundleHash],
+    }, { parent: this, dependsOn: [upload] });
+
+    this.applyOutput = apply.stdout;
+    this.registerOutputs({ bundleHash: this.bundleHash, applyOutput: this.applyOutput });
+  }
+}

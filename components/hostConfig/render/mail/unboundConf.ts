@@ -1,0 +1,48 @@
+import { renderFileHeader, type HostRenderContext } from "../../renderContext";
+
+export const unboundConfPath = "/etc/unbound/unbound.conf";
+
+/**
+ * RFC 5011 trust anchor file: Debian's unbound.service seeds it from dns-root-data's root.key before
+ * every start (unbound-helper), and unbound keeps it current itself.
+ */
+export const unboundRootTrustAnchorFile = "/var/lib/unbound/root.key";
+
+/**
+ * /etc/unbound/unbound.conf, complete: a DNSSEC-validating recursive resolver for this host only.
+ * Postfix's DANE (smtp_dns_support_level = dnssec) trusts the AD bit only from a resolver it can
+ * trust, which means one on loopback. Debian's conf.d snippets are not included: this file is all.
+ */
+export function renderUnboundConf(ctx: HostRenderContext): string {
+  return [
+    renderFileHeader(ctx, unboundConfPath),
+    "server:",
+    "    # This host only: never an open resolver.",
+    "    interface: 127.0.0.1",
+    "    access-control: 0.0.0.0/0 refuse",
+    "    access-control: ::0/0 refuse",
+    "    access-control: 127.0.0.0/8 allow",
+    "    # Validate every answer against the root trust anchor; a failed validation is SERVFAIL.",
+    `    auto-trust-anchor-file: "${unboundRootTrustAnchorFile}"`,
+    "    # Answers that arrive without signatures from a signed zone are a downgrade, not data.",
+    "    harden-dnssec-stripped: yes",
+    "    harden-glue: yes",
+    "    harden-below-nxdomain: yes",
+    "    # Send each server only the labels it needs (RFC 9156).",
+    "    qname-minimisation: yes",
+    "    # Answer from validated NSEC records without asking again (RFC 8198).",
+    "    aggressive-nsec: yes",
+    "    use-caps-for-id: no",
+    "    # Log each validation failure once: a DANE delivery that defers says why in the journal.",
+    "    val-log-level: 1",
+    "    hide-identity: yes",
+    "    hide-version: yes",
+    "    prefetch: yes",
+    "",
+    "remote-control:",
+    "    # unbound-control for root on this host only (cache flushes while debugging DANE).",
+    "    control-enable: yes",
+    "    control-interface: /run/unbound.ctl",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,49 @@
+import {
+  sshCiphers,
+  sshHostKeyAlgorithms,
+  sshKexAlgorithms,
+  sshLoginGraceTimeSeconds,
+  sshMacs,
+  sshMaxAuthTries,
+} from "../../../../baseline/ssh";
+import { hostLayout } from "../../hostLayout";
+import { renderFileHeader, type HostRenderContext } from "../../renderContext";
+
+/**
+ * The hardening settings of sshd, without a file header: cloud-init writes the same lines at first
+ * boot (before any bundle exists), and the bundle's drop-in carries them under its header.
+ */
+export function renderSshdHardeningSettings(adminUser: string): string {
+  return [
+    "# Keys only: no passwords, no keyboard-interactive (PAM) prompts.",
+    "PubkeyAuthentication yes",
+    "AuthenticationMethods publickey",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitEmptyPasswords no",
+    "# Root never logs in over SSH; the admin user has sudo.",
+    "PermitRootLogin no",
+    "# Only the tenant's admin account; any other name is refused before authentication.",
+    `AllowUsers ${adminUser}`,
+    `MaxAuthTries ${sshMaxAuthTries}`,
+    `LoginGraceTime ${sshLoginGraceTimeSeconds}`,
+    "# Logs the fingerprint of the key behind each login: who logged in, not only which account.",
+    "LogLevel VERBOSE",
+    "# Modern algorithms only (OpenSSH 9.2): post-quantum hybrid and X25519 key exchange, AEAD ciphers.",
+    `KexAlgorithms ${sshKexAlgorithms.join(",")}`,
+    `Ciphers ${sshCiphers.join(",")}`,
+    `MACs ${sshMacs.join(",")}`,
+    `HostKeyAlgorithms ${sshHostKeyAlgorithms.join(",")}`,
+    "# The host is administered over SSH, never used as a jump host, tunnel or display.",
+    "X11Forwarding no",
+    "AllowAgentForwarding no",
+    "AllowTcpForwarding no",
+    "PermitTunnel no",
+    "",
+  ].join("\n");
+}
+
+/** /etc/ssh/sshd_config.d/00-penguinmails.conf: read before Debian's own settings, so ours win. */
+export function renderSshdDropIn(ctx: HostRenderContext): string {
+  return renderFileHeader(ctx, hostLayout.sshdDropIn) + renderSshdHardeningSettings(ctx.config.adminUser);
+}

@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostPackages } from "../../../components/hostConfig/apply/serviceTable";
+import { buildHostBundle } from "../../../components/hostConfig/bundle/buildHostBundle";
+import { assembleHostBundle, type HostBundle } from "../../../components/hostConfig/bundle/hostBundle";
+import { hostLayout } from "../../../components/hostConfig/hostLayout";
+import { checkedServices } from "../../../tools/check/services";
+import { probe } from "../../../tools/check/probe";
+import { startDebianHost, type DebianHost } from "../../../tools/lab/debianHost";
+import { testRsaKeyPem } from "../bundle/bundleFixture";
+import { auditEvents, labContext, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "./labApply";
+
+// A cold rootfs build with the host's packages takes minutes; later runs reuse it.
+const BOOT_TIMEOUT_MS = 15 * 60_000;
+const APPLY_TIMEOUT_MS = 5 * 60_000;
+
+let host: DebianHost;
+let good: HostBundle;
+
+function withFile(bundle: HostBundle, path: string, edit: (content: string) => string): HostBundle {
+  const ctx = labContextFor();
+  return assembleHostBundle(ctx, bundle.files.map((f) => (f.path === path ? { ...f, content: edit(f.content) } : f)));
+}
+
+function labContextFor(overrides: Record<string, unknown> = {}) {
+  return labContext(host, overrides);
+}
+
+async function liveSha(path: string): Promise<string> {
+  const result = await host.exec(`sha256sum ${path}`);
+  return result.stdout.split(" ")[0]!;
+}
+
+async function newEvents(before: number): Promise<AuditEvent[]> {
+  return (await auditEvents(host)).slice(before);
+}
+
+/** A TLS handshake from this side of the lab link, as a client on the internet would make it. */
+async function handshake(port: number) {
+  const service = checkedServices.find((s) => s.port === port)!;
+  return probe({ host: host.hostname, address: host.address.v4, service, timeoutMs: 10_000 });
+}
+
+beforeAll(async () => {
+  host = await startDebianHost({ extraPackages: hostPackages() });
+  good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+}, BOOT_TIMEOUT_MS);
+
+afterAll(async () => {
+  await host?.stop();
+}, 60_000);
+
+describe("the apply script on a booted Debian 12", () => {
+  it("brings a fresh system to a working mail server", async () => {
+    const run = await uploadAndApply(host, good);
+    expect(run.stdout + run.stderr).toContain(`applied bundle ${good.hash}`);
+    expect(run.code).toBe(0);
+
+    const listening = (await host.exec("ss -Hltn")).stdout;
+    for (const port of [25, 465, 587, 993, 443, 22]) expect(listening, `port ${port}`).toMatch(new RegExp(`:${port}\\s`));
+    const states = await unitStates(host);
+    for (const [unit, state] of Object.entries(states)) expect(state, unit).toMatch(/^active /);
+
+    for (const port of [25, 465, 587, 993, 443]) {
+      const result = await handshake(port);
+      expect(result.error, `port ${port}`).toBeUndefined();
+      expect(result.tlsVersion, `port ${port}`).toMatch(/^TLSv1\.[23]$/);
+      expect(result.subjectNames, `port ${port}`).toContain(host.hostname);
+    }
+    const events = await auditEvents(host);
+    const applied = events.filter((e) => e.eventType === "infrastructure.config.applied");
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({
+      tenantId: "lab.example",
+      eventCategory: "infrastructure",
+      action: "update",
+      resource: "host-config",
+      resourceId: good.hash,
+      requestId: good.hash,
+      ipAddress: host.runnerAddress.v4,
+      severity: "info",
+    });
+    expect(Object.keys(applied[0]!.changeset!.after)).toEqual(expect.arrayContaining(good.files.map((f) => f.path)));
+    expect(events.some((e) => e.eventType === "infrastructure.certificate.placeholder_created")).toBe(true);
+  }, APPLY_TIMEOUT_MS);
+
+  it("changes nothing and restarts nothing when run again with the same bundle", async () => {
+    const statesBefore = await unitStates(host);
+    const eventsBefore = (await auditEvents(host)).length;
+    const run = await uploadAndApply(host, good);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`unchanged: bundle ${good.hash} is installed; nothing reloaded`);
+    const events = await newEvents(eventsBefore);
+    expect(events.map((e) => e.eventType)).toEqual(["infrastructure.config.unchanged"]);
+    expect(serviceEvents(events)).toEqual([]);
+    expect(await unitStates(host)).toEqual(statesBefore);
+  }, APPLY_TIMEOUT_MS);
+
+  it("rolls back a Postfix setting that only fails at runtime, naming main.cf, and keeps serving", async () => {
+    const mainCf = "/etc/postfix/main.cf";
+    const before = await liveSha(mainCf);
+    const eventsBefore = (await auditEvents(host)).length;
+    // postconf and `postfix check` accept this; Postfix then runs without TLS, warning in its log.
+    const broken = withFile(good, mainCf, (c) => `${c}smtpd_tls_protocols = >=TLSv1.9\n`);
+    const run = await uploadAndApply(host, broken);
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(4);
+    expect(output).toContain(mainCf);
+    expect(output).toMatch(/TLS handshake on port 25 failed|postfix logged after the reload/);
+    expect(await liveSha(mainCf)).toBe(before);
+    const smtp = await handshake(25);
+    expect(smtp.error).toBeUndefined();
+    expect(smtp.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+    const events = await newEvents(eventsBefore);
+    expect(events.map((e) => e.eventType)).toContain("infrastructure.config.rolled_back");
+    expect(events.find((e) => e.eventType === "infrastructure.config.rolled_back")).toMatchObject({ severity: "critical", requestId: broken.hash });
+  }, APPLY_TIMEOUT_MS);
+
+  it("never locks SSH out: a ruleset that does not load, or shuts out the deployer, is refused before it goes live", async () => {
+    const ruleset = hostLayout.nftablesRuleset;
+    const before = await liveSha(ruleset);
+
+    const typo = withFile(good, ruleset, (c) => c.replace("policy drop;", "policy dorp;"));
+    const rejected = await uploadAndApply(host, typo);
+    expect(rejected.code, rejected.stdout).toBe(3);
+    expect(rejected.stdout).toContain(`nftables: \`nft -c -f ${ruleset}\` failed`);
+
+    // A valid ruleset whose SSH sources leave out the address this deploy comes from.
+    const elsewhere = buildHostBundle(labContextFor({ adminCidrs: ["203.0.113.0/28"] }), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+    const lockout = await uploadAndApply(host, elsewhere);
+    expect(lockout.code, lockout.stdout).toBe(3);
+    expect(lockout.stdout).toContain("the staged ruleset would lock SSH out");
+    expect(lockout.stdout).toContain(`SSH from ${host.runnerAddress.v4} `);
+
+    expect(await liveSha(ruleset)).toBe(before);
+    const fresh = await host.ssh("echo still-in");
+    expect(fresh.stdout.trim()).toBe("still-in");
+    const fresh6 = await host.ssh("echo still-in", { family: "v6" });
+    expect(fresh6.stdout.trim()).toBe("still-in");
+  }, APPLY_TIMEOUT_MS);
+
+  it("leaves the good bundle installed and recorded after every refused one", async () => {
+    const run = await uploadAndApply(host, good);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("unchanged");
+    const installed = (await host.exec("cat /var/lib/penguinmails/installed/manifest.json")).stdout;
+    expect(createHash("sha256").update(installed).digest("hex")).toBe(good.hash);
+  }, APPLY_TIMEOUT_MS);
+});

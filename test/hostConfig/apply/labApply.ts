@@ -1,0 +1,94 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseTenantConfig } from "../../../components/config/parseTenantConfig";
+import { formatConfigProblems } from "../../../components/config/tenantConfig";
+import { tenantMtaStsPolicy } from "../../../components/dns/mtaStsPolicy";
+import { applyCommand, prepareUploadCommand, uploadPath } from "../../../components/hostConfig/apply/remoteCommands";
+import { serviceOrder, serviceRuntimes } from "../../../components/hostConfig/apply/serviceTable";
+import type { HostBundle } from "../../../components/hostConfig/bundle/hostBundle";
+import { packHostBundle } from "../../../components/hostConfig/bundle/packHostBundle";
+import { hostLayout } from "../../../components/hostConfig/hostLayout";
+import { hostRenderContext, type HostRenderContext } from "../../../components/hostConfig/renderContext";
+import type { CommandResult, DebianHost } from "../../../tools/lab/debianHost";
+import { validRawConfig } from "../../config/tenantConfigFixture";
+
+/**
+ * The lab tenant: the lab host's own name (mail.lab.example), SSH open to this process's side of
+ * the lab link, which is where ssh/scp (and Pulumi) come from.
+ */
+export function labContext(host: DebianHost, overrides: Record<string, unknown> = {}): HostRenderContext {
+  const domain = host.hostname.replace(/^mail\./, "");
+  const result = parseTenantConfig({
+    ...validRawConfig(),
+    domain,
+    alertEmail: `ops@${domain}`,
+    adminCidrs: [`${host.runnerAddress.v4}/32`, `${host.runnerAddress.v6}/128`],
+    ...overrides,
+  });
+  if (!result.ok) throw new Error(formatConfigProblems(result.problems));
+  return hostRenderContext(result.config, "0.1.0-lab", tenantMtaStsPolicy(result.config));
+}
+
+export interface ApplyRun extends CommandResult {
+  readonly ms: number;
+}
+
+/**
+ * What Pulumi does, step for step: the private upload directory, the packed bundle copied over
+ * SSH, then the apply command, all as the admin user with the run's key.
+ */
+export async function uploadAndApply(host: DebianHost, bundle: HostBundle): Promise<ApplyRun> {
+  const started = Date.now();
+  const local = fs.mkdtempSync(path.join(os.tmpdir(), "pm-upload-"));
+  try {
+    const file = path.join(local, "host-bundle.sh");
+    fs.writeFileSync(file, packHostBundle(bundle), { mode: 0o600 });
+    const prepared = await host.ssh(prepareUploadCommand);
+    if (prepared.code !== 0) throw new Error(`preparing the upload directory failed: ${prepared.stderr}`);
+    await host.copyTo(file, uploadPath);
+    const result = await host.ssh(applyCommand(bundle.hash), { timeoutMs: 300_000 });
+    return { ...result, ms: Date.now() - started };
+  } finally {
+    fs.rmSync(local, { recursive: true, force: true });
+  }
+}
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly timestamp: string;
+  readonly eventType: string;
+  readonly eventCategory: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly resourceId?: string;
+  readonly ipAddress: string;
+  readonly userAgent: string;
+  readonly requestId: string;
+  readonly severity: "info" | "warning" | "critical";
+  readonly tags: string[];
+  readonly changeset?: { before: Record<string, string | null>; after: Record<string, string | null> };
+}
+
+export async function auditEvents(host: DebianHost): Promise<AuditEvent[]> {
+  const result = await host.exec(`cat ${hostLayout.auditLog} 2>/dev/null || true`);
+  return result.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+}
+
+/** Every unit the service table manages, with what changes when it restarts. */
+export async function unitStates(host: DebianHost): Promise<Record<string, string>> {
+  const units = serviceOrder.flatMap((s) => serviceRuntimes[s].units);
+  const result = await host.exec(`systemctl show -p Id,ActiveState,ActiveEnterTimestamp,MainPID,ExecMainStartTimestamp ${units.join(" ")}`);
+  const states: Record<string, string> = {};
+  for (const block of result.stdout.trim().split("\n\n")) {
+    const fields = Object.fromEntries(block.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    states[fields.Id!] = `${fields.ActiveState} pid=${fields.MainPID} since ${fields.ActiveEnterTimestamp} started ${fields.ExecMainStartTimestamp}`;
+  }
+  return states;
+}
+
+/** The service events (reloads, restarts, starts) an apply wrote: what the bench and the tests count. */
+export function serviceEvents(events: readonly AuditEvent[]): AuditEvent[] {
+  return events.filter((e) => e.eventType.startsWith("infrastructure.service."));
+}

@@ -1,0 +1,51 @@
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseTenantConfig } from "../../../components/config/parseTenantConfig";
+import { formatConfigProblems } from "../../../components/config/tenantConfig";
+import { tenantMtaStsPolicy } from "../../../components/dns/mtaStsPolicy";
+import type { BundleFile } from "../../../components/hostConfig/bundleFile";
+import type { TlsCertificatePems } from "../../../components/hostConfig/bundle/tlsFiles";
+import { hostRenderContext, type HostRenderContext } from "../../../components/hostConfig/renderContext";
+import { validRawConfig } from "../../config/tenantConfigFixture";
+
+/** The example tenant through the real config loader, some keys replaced. */
+export function bundleTestContext(overrides: Record<string, unknown> = {}): HostRenderContext {
+  const result = parseTenantConfig({ ...validRawConfig(), ...overrides });
+  if (!result.ok) throw new Error(formatConfigProblems(result.problems));
+  return hostRenderContext(result.config, "0.1.0-test+bundle", tenantMtaStsPolicy(result.config));
+}
+
+/** A few hand-written files: enough to exercise the bundle machinery without the renderers. */
+export function fixtureFiles(): BundleFile[] {
+  return [
+    { path: "/etc/postfix/main.cf", content: "smtpd_banner = $myhostname ESMTP\n", mode: 0o644, owner: "root", group: "root", service: "postfix" },
+    { path: "/etc/nftables.conf", content: "#!/usr/sbin/nft -f\ntable inet fixture {}\n", mode: 0o755, owner: "root", group: "root", service: "nftables" },
+    { path: "/etc/opendkim/keys/mail.private", content: testRsaKeyPem(), mode: 0o600, owner: "opendkim", group: "opendkim", service: "opendkim", secret: true },
+    { path: "/var/www/mta-sts/.well-known/mta-sts.txt", content: "version: STSv1\r\n", mode: 0o644, owner: "root", group: "root", service: "nginx" },
+  ];
+}
+
+let rsaKey: string | undefined;
+/** One RSA 2048 key per test process: generating one takes a good part of a second. */
+export function testRsaKeyPem(): string {
+  rsaKey ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return rsaKey;
+}
+
+/** A self-signed ECDSA P-256 pair for `hostname`, made by this machine's openssl. */
+export function selfSignedCertificate(hostname: string): TlsCertificatePems {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-cert-"));
+  try {
+    execFileSync("openssl", [
+      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+      "-subj", `/CN=${hostname}`, "-addext", `subjectAltName=DNS:${hostname}`,
+      "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
+    ], { stdio: "ignore" });
+    return { fullchainPem: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), privateKeyPem: fs.readFileSync(path.join(dir, "key.pem"), "utf8") };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,24 @@
+import { formatConfigProblems, type TenantConfig } from "../../../../components/config/tenantConfig";
+import { parseTenantConfig } from "../../../../components/config/parseTenantConfig";
+import { tenantMtaStsPolicy } from "../../../../components/dns/mtaStsPolicy";
+import { hostRenderContext, type HostRenderContext } from "../../../../components/hostConfig/renderContext";
+import { validRawConfig } from "../../../config/tenantConfigFixture";
+
+/** A tenant config through the real loader: the example tenant with some keys replaced. */
+export function mailTestConfig(overrides: Record<string, unknown> = {}): TenantConfig {
+  const result = parseTenantConfig({ ...validRawConfig(), ...overrides });
+  if (!result.ok) throw new Error(formatConfigProblems(result.problems));
+  return result.config;
+}
+
+export function mailTestContext(overrides: Record<string, unknown> = {}): HostRenderContext {
+  const config = mailTestConfig(overrides);
+  return hostRenderContext(config, "0.1.0-test+0123abcd", tenantMtaStsPolicy(config));
+}
+
+/** A real hash of the password "test", made with `doveadm pw -s BLF-CRYPT -r 12 -p test`. */
+export const samplePasswordHash = "{BLF-CRYPT}$2y$12$F3c02A/OaDjes/U0a4M9EuIiuWTmzN3VBfkBMiqRtE5TUYNi4xmBS";
+
+export function mailbox(address: string, passwordHash = samplePasswordHash): { address: string; passwordHash: string } {
+  return { address, passwordHash };
+}

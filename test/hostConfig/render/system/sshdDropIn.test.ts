@@ -1,0 +1,124 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import {
+  sshCiphers,
+  sshHostKeyAlgorithms,
+  sshKexAlgorithms,
+  sshLoginGraceTimeSeconds,
+  sshMacs,
+  sshMaxAuthTries,
+} from "../../../../baseline/ssh";
+import { hostLayout } from "../../../../components/hostConfig/hostLayout";
+import { renderSshdDropIn, renderSshdHardeningSettings } from "../../../../components/hostConfig/render/system/sshdDropIn";
+import { makeTempDir, removeTempDir, run, runOk } from "./hostCommands";
+import { systemTestContext } from "./systemRenderFixture";
+
+const ctx = systemTestContext({ adminUser: "opsadmin" });
+const dropIn = renderSshdDropIn(ctx);
+
+/** `Keyword value` lines, keyed by lowercased keyword (sshd's keywords are case-insensitive). */
+function directives(text: string): Map<string, string> {
+  const entries = text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#")).map((l) => {
+    const [keyword = "", ...rest] = l.trim().split(/\s+/);
+    return [keyword.toLowerCase(), rest.join(" ")] as const;
+  });
+  return new Map(entries);
+}
+
+describe("renderSshdDropIn", () => {
+  const settings = directives(dropIn);
+
+  it("allows keys only, never root, only the admin user", () => {
+    expect(settings.get("passwordauthentication")).toBe("no");
+    expect(settings.get("kbdinteractiveauthentication")).toBe("no");
+    expect(settings.get("authenticationmethods")).toBe("publickey");
+    expect(settings.get("permitrootlogin")).toBe("no");
+    expect(settings.get("allowusers")).toBe("opsadmin");
+    expect(settings.get("x11forwarding")).toBe("no");
+    expect(settings.get("allowagentforwarding")).toBe("no");
+  });
+
+  it("uses the baseline's limits and algorithm lists", () => {
+    expect(settings.get("maxauthtries")).toBe(String(sshMaxAuthTries));
+    expect(settings.get("logingracetime")).toBe(String(sshLoginGraceTimeSeconds));
+    expect(settings.get("kexalgorithms")).toBe(sshKexAlgorithms.join(","));
+    expect(settings.get("ciphers")).toBe(sshCiphers.join(","));
+    expect(settings.get("macs")).toBe(sshMacs.join(","));
+    expect(settings.get("hostkeyalgorithms")).toBe(sshHostKeyAlgorithms.join(","));
+  });
+
+  it("is the header plus exactly the settings cloud-init writes at first boot", () => {
+    expect(dropIn.startsWith(`# ${hostLayout.sshdDropIn} for tenant-one.example`)).toBe(true);
+    expect(dropIn.endsWith(renderSshdHardeningSettings("opsadmin"))).toBe(true);
+  });
+
+  it("is named to be read before any other drop-in (sshd keeps the first value it reads)", () => {
+    expect(basename(hostLayout.sshdDropIn) < "50-cloud-init.conf").toBe(true);
+    expect(hostLayout.sshdDropIn.endsWith(".conf")).toBe(true);
+  });
+});
+
+describe("OpenSSH 9.2's sshd with Debian's sshd_config and our drop-in", () => {
+  const dir = makeTempDir("pm-sshd");
+  afterAll(() => removeTempDir(dir));
+  const dropInDir = join(dir, "sshd_config.d");
+  mkdirSync(dropInDir);
+  writeFileSync(join(dropInDir, basename(hostLayout.sshdDropIn)), dropIn);
+  // What cloud-init writes when password logins are allowed: ours must win over it.
+  writeFileSync(join(dropInDir, "50-cloud-init.conf"), "PasswordAuthentication yes\nPermitRootLogin yes\nMaxAuthTries 10\n");
+  runOk("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "ssh_host_ed25519_key")]);
+  const debianConfig = readFileSync("/etc/ssh/sshd_config", "utf8");
+  // Debian's sshd_config includes the drop-ins at its top; the test points that line at ours.
+  if (!/^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m.test(debianConfig)) throw new Error("Debian's sshd_config no longer includes sshd_config.d");
+  const config = [
+    `HostKey ${join(dir, "ssh_host_ed25519_key")}`,
+    debianConfig.replace(/^Include \/etc\/ssh\/sshd_config\.d\/\*\.conf$/m, `Include ${dropInDir}/*.conf`),
+  ].join("\n");
+  const configFile = join(dir, "sshd_config");
+  writeFileSync(configFile, config);
+
+  /** sshd needs its privilege separation directory: a private /run keeps the machine's untouched. */
+  function sshd(args: readonly string[]) {
+    return run("unshare", ["-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd "$@"', "sshd", ...args]);
+  }
+
+  it("passes sshd -t", () => {
+    const check = sshd(["-t", "-f", configFile]);
+    console.info(`sshd -t: ${check.ms.toFixed(0)} ms`);
+    expect(check.stderr).toBe("");
+    expect(check.status).toBe(0);
+  });
+
+  it("applies our settings over Debian's and a later drop-in's (sshd -T)", () => {
+    const effective = sshd(["-T", "-f", configFile, "-C", "user=opsadmin,host=client.example,addr=198.51.100.10"]);
+    expect(effective.status).toBe(0);
+    const values = directives(effective.stdout);
+    expect(Object.fromEntries([...values].filter(([k]) => [
+      "passwordauthentication", "kbdinteractiveauthentication", "permitrootlogin", "maxauthtries", "logingracetime",
+      "allowusers", "authenticationmethods", "x11forwarding", "allowagentforwarding",
+    ].includes(k)))).toEqual({
+      passwordauthentication: "no",
+      kbdinteractiveauthentication: "no",
+      permitrootlogin: "no",
+      maxauthtries: String(sshMaxAuthTries),
+      logingracetime: String(sshLoginGraceTimeSeconds),
+      allowusers: "opsadmin",
+      authenticationmethods: "publickey",
+      x11forwarding: "no",
+      allowagentforwarding: "no",
+    });
+    expect(values.get("kexalgorithms")).toBe(sshKexAlgorithms.join(","));
+    expect(values.get("ciphers")).toBe(sshCiphers.join(","));
+    expect(values.get("macs")).toBe(sshMacs.join(","));
+    expect(values.get("hostkeyalgorithms")).toBe(sshHostKeyAlgorithms.join(","));
+  });
+
+  it("sshd -t rejects an algorithm OpenSSH does not know (the check is not a no-op)", () => {
+    const bad = join(dir, "sshd_config_bad");
+    writeFileSync(bad, config.replace(`Include ${dropInDir}/*.conf`, "Ciphers aes256-cbc-not-a-cipher"));
+    const check = sshd(["-t", "-f", bad]);
+    expect(check.status).not.toBe(0);
+    expect(check.stderr).toMatch(/Bad SSH2 cipher spec/i);
+  });
+});

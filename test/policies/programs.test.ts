@@ -1,0 +1,164 @@
+// `npm run policy` as a process, over small insecure programs written with raw provider resources
+// (test/policies/fixtures/<name>: Pulumi.yaml, Pulumi.test.yaml, index.ts), over the dev stack
+// with policy pack config files, and over programs that fail.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const projectDir = resolve(__dirname, "../..");
+const tsx = join(projectDir, "node_modules/.bin/tsx");
+const policyTool = join(projectDir, "tools/policy/main.ts");
+const fixtures = "test/policies/fixtures";
+let workDir: string;
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly json?: {
+    summary: { mandatory: number; advisory: number; remediated: number; policy_ms: number };
+    diagnostics: Array<{ policyName: string; enforcementLevel: string; resourceName?: string; message: string }>;
+    remediations: Array<{ policyName: string; changedProperties: string[] }>;
+  };
+}
+
+let runs = 0;
+function policy(...args: string[]): Promise<Run> {
+  const jsonFile = join(workDir, `report-${++runs}.json`);
+  return new Promise((resolveRun) => {
+    execFile(tsx, [policyTool, ...args, "--json", jsonFile], { cwd: projectDir, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      let json: Run["json"];
+      try {
+        json = JSON.parse(readFileSync(jsonFile, "utf8"));
+      } catch {
+        json = undefined;
+      }
+      resolveRun({ code, stdout, stderr, json });
+    });
+  });
+}
+
+const mandatory = (run: Run) => run.json!.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => `${d.policyName} ${d.resourceName}`);
+
+function configFile(config: unknown): string {
+  const file = join(workDir, `config-${++runs}.json`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), "policy-programs-"));
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe.concurrent("insecure programs are caught by the policy that should catch them", () => {
+  it.each([
+    ["open-ssh-firewall", [], ["digitalocean-firewall-ssh-sources web", "digitalocean-firewall-ssh-sources web"]],
+    ["wide-open-firewall", [], ["digitalocean-firewall-inbound-ports app", "digitalocean-firewall-inbound-ports app", "digitalocean-firewall-ssh-sources app"]],
+    ["droplet-without-firewall", [], ["digitalocean-droplet-firewall-coverage web"]],
+    ["weak-dkim", [], ["dkim-key-strength dkim"]],
+    // The P224 default curve is judged from the inputs, so the preview (no key generated) catches it.
+    ["default-curve-key", ["--preview"], ["tls-private-key-strength service"]],
+    ["spf-plus-all", [], ["spf-record-valid spf"]],
+    ["two-spf-records", [], ["spf-single-record spf-newsletter"]],
+    ["dmarc-without-rua", [], ["dmarc-record-valid dmarc"]],
+    ["zone-tls-1-0", [], ["cloudflare-zone-min-tls-version min-tls"]],
+    ["token-in-user-data", [], ["digitalocean-droplet-user-data-secrets mail", "digitalocean-droplet-user-data-secrets mail"]],
+    ["weak-ssh-key", [], ["digitalocean-ssh-key-strength old-laptop"]],
+    ["legacy-record", [], ["spf-record-valid spf"]],
+  ] as Array<[string, string[], string[]]>)("%s", async (fixture, extra, expected) => {
+    const run = await policy("--program", `${fixtures}/${fixture}`, "--stack", "test", ...extra);
+    expect(run.code, run.stderr).toBe(1);
+    expect(mandatory(run)).toEqual(expected);
+    expect(run.stdout).toMatch(/^Policies:\n {4}❌ mail-security-baseline@v0\.1\.0 \(local: policies\)$/m);
+    for (const line of expected) {
+      const [name, resource] = line.split(" ");
+      expect(run.stdout).toMatch(new RegExp(`^ {8}- \\[mandatory\\]  ${name}  \\([a-z]+:index/[A-Za-z]+:[A-Za-z]+: ${resource}\\)$`, "m"));
+    }
+    expect(run.stdout).not.toMatch(/PRIVATE KEY-----|dop_v1_[0-9a-f]/);
+  });
+
+  it("a secure program written with raw resources passes every policy", async () => {
+    const run = await policy("--program", `${fixtures}/secure-raw`, "--stack", "test");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json!.diagnostics).toEqual([]);
+    expect(run.stdout).toContain("    ✅ mail-security-baseline@v0.1.0 (local: policies)");
+  });
+});
+
+describe.concurrent("the dev stack and the policy pack config", () => {
+  const pinned = { "dkim-selector-age": { referenceDate: "2026-11-27" } };
+
+  it("the dev stack has zero mandatory violations and exits 0", async () => {
+    const run = await policy("--stack", "dev", "--config", configFile(pinned));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json!.summary).toMatchObject({ mandatory: 0, advisory: 2 });
+    expect(run.stdout).toMatch(/^0 mandatory, 2 advisory \(20 policies over 27 resources in [\d.]+ ms\)$/m);
+  });
+
+  it("a config file raises an advisory policy to mandatory, and the run fails", async () => {
+    const run = await policy("--stack", "dev", "--config", configFile({ ...pinned, "dmarc-policy-enforced": "mandatory" }));
+    expect(run.code).toBe(1);
+    expect(mandatory(run)).toEqual(["dmarc-policy-enforced tenant-one-example-dns-dmarc"]);
+  });
+
+  it("a config file tightens a tunable, and what it now forbids is reported", async () => {
+    const run = await policy("--stack", "dev", "--policy-pack-config", configFile({ ...pinned, "digitalocean-firewall-inbound-ports": { allowedTcpPorts: [25, 465, 587, 993, 22] } }));
+    expect(run.code).toBe(1);
+    expect(mandatory(run)).toEqual(["digitalocean-firewall-inbound-ports tenant-one-example-host-firewall"]);
+    expect(run.json!.diagnostics[0].message).toContain("inbound rule 5 (tcp 443) opens tcp port 443, which is not allowed (25, 465, 587, 993, 22)");
+  });
+
+  it("a config file disables policies", async () => {
+    const run = await policy("--stack", "dev", "--config", configFile({ ...pinned, "spf-softfail": "disabled", "dmarc-policy-enforced": { enforcementLevel: "disabled" } }));
+    expect(run.code).toBe(0);
+    expect(run.json!.diagnostics).toEqual([]);
+  });
+
+  it("at level remediate the min_tls_version is raised instead of failing the run", async () => {
+    const run = await policy("--program", `${fixtures}/zone-tls-1-0`, "--stack", "test", "--config", configFile({ "cloudflare-zone-min-tls-version": "remediate" }));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json!.remediations).toEqual([expect.objectContaining({ policyName: "cloudflare-zone-min-tls-version", changedProperties: ["value"] })]);
+    expect(run.stdout).toMatch(/^ {8}- \[remediate\]  cloudflare-zone-min-tls-version  \(cloudflare:index\/zoneSetting:ZoneSetting: min-tls\)\n {10}changed: value$/m);
+  });
+
+  it("a bad config file is reported, with every problem, before the program runs", async () => {
+    const run = await policy("--stack", "dev", "--config", configFile({ "spf-record-valid": { enforcementLevel: "mandatory", maximumDnsLookups: 20 }, "dkim-key-strenght": "advisory" }));
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: .*config-\d+\.json: invalid policy pack config:\n {2}dkim-key-strenght: no such policy in the pack \(policies: .*\)\n {2}spf-record-valid: maximumDnsLookups: 20 is above the maximum 10\n$/);
+  });
+});
+
+describe.concurrent("programs that fail give a clear error and a non-zero exit", () => {
+  it("a program that throws: its message and where, no stack trace", async () => {
+    const run = await policy("--program", `${fixtures}/program-throws`, "--stack", "test");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      "error: the program in test/policies/fixtures/program-throws failed: region fra9 does not exist (at test/policies/fixtures/program-throws/index.ts:5:7)\n",
+    );
+  });
+
+  it("a program that reads config its stack does not set", async () => {
+    const run = await policy("--program", `${fixtures}/missing-config`, "--stack", "test");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: the program in test\/policies\/fixtures\/missing-config failed: Missing required configuration variable 'fixture-missing-config:region'\n/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a stack without a stack file, and a missing --stack", async () => {
+    const missing = await policy("--program", `${fixtures}/spf-plus-all`, "--stack", "prod");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`error: no stack file Pulumi.prod.yaml in ${join(projectDir, fixtures, "spf-plus-all")}\n`);
+    const noStack = await policy("--program", `${fixtures}/spf-plus-all`);
+    expect(noStack.code).toBe(2);
+    expect(noStack.stderr).toMatch(/^--stack is required\n\nusage: npm run policy/);
+  });
+});

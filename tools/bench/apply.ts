@@ -1,0 +1,39 @@
+/**
+ * The apply script on a booted Debian 12 lab host, the way Pulumi runs it (upload directory,
+ * upload, apply over SSH): a first apply to a fresh system, then the same bundle again.
+ * Prints `first_apply_ms=<n> reapply_ms=<n> reapply_restarts=<n>`; the re-apply should take
+ * under 2 s and restart nothing.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { hostPackages } from "../../components/hostConfig/apply/serviceTable";
+import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
+import { auditEvents, labContext, serviceEvents, unitStates, uploadAndApply } from "../../test/hostConfig/apply/labApply";
+import { startDebianHost } from "../lab/debianHost";
+
+async function main(): Promise<void> {
+  const host = await startDebianHost({ extraPackages: hostPackages(), log: (line) => console.error(line) });
+  try {
+    const dkim = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const bundle = buildHostBundle(labContext(host), { dkimPrivateKeyPems: { mail: dkim } });
+
+    const first = await uploadAndApply(host, bundle);
+    if (first.code !== 0) throw new Error(`the first apply failed (exit ${first.code}):\n${first.stdout}${first.stderr}`);
+
+    const unitsBefore = await unitStates(host);
+    const eventsBefore = (await auditEvents(host)).length;
+    const again = await uploadAndApply(host, bundle);
+    if (again.code !== 0) throw new Error(`the re-apply failed (exit ${again.code}):\n${again.stdout}${again.stderr}`);
+    const unitsAfter = await unitStates(host);
+    // A restart shows either as an audit event or as a unit whose PID or start time moved.
+    const events = serviceEvents((await auditEvents(host)).slice(eventsBefore)).length;
+    const moved = Object.keys(unitsBefore).filter((unit) => unitsBefore[unit] !== unitsAfter[unit]).length;
+    console.log(`first_apply_ms=${first.ms} reapply_ms=${again.ms} reapply_restarts=${Math.max(events, moved)}`);
+  } finally {
+    await host.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -4,6 +4,7 @@ import type { TenantSecrets } from "./config/loadTenantConfig";
 import type { TenantConfig } from "./config/tenantConfig";
 import { DkimKeys } from "./dkim/dkimKeys";
 import { MailDns, type PublishedDnsRecord } from "./dns/mailDns";
+import { renderCloudInitUserData } from "./hostConfig/render/system";
 import { MailHost } from "./host/mailHost";
 import { mailHostname } from "./tenantNames";
 
@@ -37,6 +38,7 @@ export class TenantMailServer extends pulumi.ComponentResource {
       adminSshPublicKeys: config.adminSshPublicKeys,
       sshSourceCidrs: [...config.adminCidrs, ...config.deployCidrs],
       extraTags: config.tags,
+      userData: renderCloudInitUserData(config),
     }, { parent: this });
 
     const dkim = new DkimKeys(`${name}-dkim`, { selectors: config.dkim.selectors }, { parent: this });

@@ -64,6 +64,15 @@ describe("the dev stack under mocks", () => {
     expect(ofType("digitalocean:index/reservedIp:ReservedIp")).toHaveLength(0);
   });
 
+  it("boots the droplet with first-boot cloud-init that holds no secret and never replaces it", () => {
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    const userData = String(droplet.inputs.userData);
+    expect(userData).toMatch(/^#cloud-config\n/);
+    expect(userData).toContain("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPD3xfSLExoLTCvfdLB0qg3ltBZdzupkFrqpnNkcf1Nd");
+    expect(userData).not.toMatch(/PRIVATE KEY|acmeDnsApiToken|\[secret\]/);
+    expect(droplet.ignoreChanges).toContain("userData");
+  });
+
   it("gives the droplet the admin keys by fingerprint", () => {
     const keys = ofType("digitalocean:index/sshKey:SshKey");
     expect(keys).toHaveLength(1);

@@ -176,19 +176,21 @@ export interface ArgsContext {
 
 export function resourceValidationArgs(resource: AnalyzerResource, context: ArgsContext): ResourceValidationArgs {
   const { captured } = resource;
-  const props = proxiedProps(resource.inputs);
-  const args: ResourceValidationArgs = {
+  // The copy is made on first use: most (policy, resource) pairs end in notApplicable() unread.
+  let props: Record<string, unknown> | undefined;
+  const getProps = (): Record<string, unknown> => (props ??= proxiedProps(resource.inputs));
+  const args = {
     type: captured.type,
-    props,
     urn: captured.urn,
     name: captured.name,
     opts: resourceOptions(captured),
     stackTags: context.stackTags,
-    isType: (resourceClass) => isTypeOf(captured.type, resourceClass),
-    asType: ((resourceClass: unknown) => (isTypeOf(captured.type, resourceClass) ? props : undefined)) as ResourceValidationArgs["asType"],
-    getConfig: <T extends object>() => context.getConfig() as T,
+    isType: (resourceClass: unknown) => isTypeOf(captured.type, resourceClass),
+    asType: (resourceClass: unknown) => (isTypeOf(captured.type, resourceClass) ? getProps() : undefined),
+    getConfig: () => context.getConfig(),
     notApplicable: throwNotApplicable,
-  };
+  } as unknown as ResourceValidationArgs;
+  Object.defineProperty(args, "props", { get: getProps, enumerable: true });
   const provider = providerResource(captured, context.byUrn);
   if (provider) args.provider = provider;
   return args;

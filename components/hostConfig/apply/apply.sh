@@ -79,7 +79,7 @@ audit() {
 # The bundle and what it changes
 
 declare -A NEW_MODE=() NEW_OWNER=() NEW_GROUP=() NEW_SERVICES=() NEW_SHA=() OLD_SERVICES=()
-declare -A LIVE_SHA=() LIVE_META=() BUNDLE_SERVICES=() AFFECTED=() CHANGED_BY_SERVICE=() IS_CHANGED=()
+declare -A LIVE_SHA=() LIVE_META=() BUNDLE_SERVICES=() AFFECTED=() IS_CHANGED=()
 NEW_PATHS=()
 CHANGED=()
 REMOVED=()
@@ -142,7 +142,7 @@ prepare_host() {
       IFS=: read -r name uid gid home <<<"$entry"
       if ! getent group "$name" >/dev/null; then groupadd --system --gid "$gid" "$name"; fi
       if ! getent passwd "$name" >/dev/null; then
-        useradd --system --uid "$uid" --gid "$gid" --home-dir "$home" --no-create-home --shell /usr/sbin/nologin "$name"
+        useradd --uid "$uid" --gid "$gid" --home-dir "$home" --no-create-home --shell /usr/sbin/nologin "$name"
         audit infrastructure.account.created create account "$name" info "host-config $s"
       fi
     done
@@ -159,7 +159,7 @@ prepare_host() {
 mark_changed() { # PATH SERVICES(comma-separated)
   local s
   if [ -z "${IS_CHANGED[$1]:-}" ]; then IS_CHANGED[$1]=1; CHANGED+=("$1"); fi
-  for s in ${2//,/ }; do AFFECTED[$s]=1; CHANGED_BY_SERVICE[$s]+=" $1"; done
+  for s in ${2//,/ }; do AFFECTED[$s]=1; done
 }
 
 plan_changes() {
@@ -482,13 +482,13 @@ activate() { # "SERVICE ..." VERB(applied|restored)
   done
 }
 
-tls_probe() { # PORT [STARTTLS_PROTOCOL]
-  local port=$1 proto=${2:-} addr out args=()
+tls_probe() { # PORT STARTTLS_PROTOCOL(or empty) SERVER_NAME
+  local port=$1 proto=$2 name=$3 addr out args=()
   addr=$(ss -Hltn "sport = :$port" | awk 'NR == 1 { print $4 }')
   addr=${addr%:*}
   case $addr in "" | "*" | 0.0.0.0 | "[::]") addr=127.0.0.1 ;; esac
   [ -z "$proto" ] || args=(-starttls "$proto")
-  out=$(timeout 15 openssl s_client -connect "$addr:$port" -servername "$MAIL_HOSTNAME" "${args[@]}" -brief </dev/null 2>&1) || true
+  out=$(timeout 15 openssl s_client -connect "$addr:$port" -servername "$name" "${args[@]}" -brief </dev/null 2>&1) || true
   grep -q '^CONNECTION ESTABLISHED' <<<"$out" || {
     say "TLS handshake on port $port failed: $(grep -v '^depth=\|^verify' <<<"$out" | head -3 | tr '\n' ' ')"
     return 1
@@ -510,7 +510,7 @@ new_log_lines() { # SERVICE
 # health SERVICES MODE: MODE "new" checks everything; "restored" checks that what answered before
 # the apply answers again. Prints one line per problem and returns non-zero if there is any.
 health() {
-  local s u p probe proto listening problems="" deadline=$((SECONDS + 30)) want=() missing=() lines
+  local s u p probe proto name listening problems="" deadline=$((SECONDS + 30)) want=() missing=() lines
   for s in $1; do
     for p in ${SERVICE_PORTS[$s]}; do
       if [ "$2" = new ] || [ -n "${PRE_PORTS[$p]:-}" ]; then want+=("$p"); fi
@@ -531,10 +531,9 @@ health() {
       fi
     done
     for probe in ${SERVICE_TLS_PROBES[$s]}; do
-      p=${probe%%/*}
+      IFS=/ read -r p proto name <<<"$probe"
       if [ "$2" = new ] || [ -n "${PRE_PORTS[$p]:-}" ]; then
-        [ "$probe" = "$p" ] && proto="" || proto=${probe#*/}
-        problems+=$(tls_probe "$p" "$proto")$'\n' || true
+        problems+=$(tls_probe "$p" "$proto" "$name")$'\n' || true
       fi
     done
   done
@@ -565,11 +564,10 @@ changeset_json() {
 }
 
 rollback() { # REASON
-  local s files="" problems
+  local problems
   set +e
   phase=rolling-back
-  for s in "${AFFECTED_ORDERED[@]}"; do files+=$(changed_files_of "$s"); done
-  say "FAILED after going live; restoring the previous files:$files" >&2
+  say "FAILED after going live; restoring the previous files: ${CHANGED[*]}" >&2
   say "$1" | sed 's/^/    /' >&2
   restore_backup
   mark_logs
@@ -592,17 +590,21 @@ on_exit() {
   fi
 }
 
+# On an unchanged host: a unit of the bundle that is not running (crashed, stopped by hand) is
+# started; running ones are left alone.
 ensure_running() {
-  local s u
+  local s u i units=() owners=() states=()
   for s in $SERVICE_ORDER; do
     [ -n "${BUNDLE_SERVICES[$s]:-}" ] || continue
-    for u in ${SERVICE_UNITS[$s]}; do
-      if ! systemctl is-active --quiet "$u"; then
-        systemctl start "$u"
-        audit infrastructure.service.started update service "$s" warning "host-config service"
-        say "started $u, which was not running"
-      fi
-    done
+    for u in ${SERVICE_UNITS[$s]}; do units+=("$u") owners+=("$s"); done
+  done
+  [ ${#units[@]} -gt 0 ] || return 0
+  mapfile -t states < <(systemctl is-active "${units[@]}" || true)
+  for i in "${!units[@]}"; do
+    [ "${states[$i]:-}" != active ] || continue
+    systemctl start "${units[$i]}"
+    audit infrastructure.service.started update service "${owners[$i]}" warning "host-config service"
+    say "started ${units[$i]}, which was ${states[$i]:-unknown}"
   done
 }
 

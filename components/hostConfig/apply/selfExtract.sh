@@ -23,6 +23,7 @@ if [ -z "${PENGUINMAILS_APPLY_UNIT:-}" ]; then
   output="$STATE_DIR/apply-output.log"
   cp -- "$0" "$copy.new"
   mv -f -- "$copy.new" "$copy"
+  : >"$output"
   rc=0
   systemd-run --quiet --wait --collect --unit="penguinmails-apply-$$" --setenv=PENGUINMAILS_APPLY_UNIT=1 \
     --property=StandardOutput="truncate:$output" /bin/bash "$copy" "$@" || rc=$?

@@ -1,7 +1,9 @@
+import { posix } from "node:path";
 import { publicInboundPorts, sshPort } from "../../../baseline/network";
 import type { HostService } from "../bundleFile";
 import { hostLayout } from "../hostLayout";
-import { rateLimitPolicyService, virtualMailUser } from "../render/mail";
+import { postfixSpoolSockets, rateLimitPolicyService, virtualMailUser } from "../render/mail";
+import { postfixSpoolPath } from "../render/mail/mailDaemonWiring";
 
 /**
  * How a changed service goes live:
@@ -26,6 +28,8 @@ export interface ServiceCheck {
 export interface TlsProbe {
   readonly port: number;
   readonly starttls?: "smtp";
+  /** The SNI name: nginx refuses a handshake for any name but the MTA-STS host. */
+  readonly serverName: "mail" | "mtaSts";
 }
 
 /** A system account the daemon's config names by number; created when missing. */
@@ -102,6 +106,8 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
   },
   opendkim: {
     packages: ["opendkim", "opendkim-tools"],
+    // The milter socket lives in Postfix's chroot; only opendkim writes there, only Postfix connects.
+    directories: [{ path: posix.dirname(postfixSpoolPath(postfixSpoolSockets.opendkim)), mode: "0750", owner: "opendkim", group: "postfix" }],
     units: ["opendkim.service"],
     enableUnits: ["opendkim.service"],
     // USR1 re-reads the config but not a new socket or user: restart is what always works.
@@ -130,7 +136,8 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     badLogLines: "(error|fatal|warning)",
   },
   dovecot: {
-    packages: ["dovecot-imapd"],
+    // LMTP is how Postfix delivers into the mailboxes.
+    packages: ["dovecot-imapd", "dovecot-lmtpd"],
     // Every mailbox belongs to one virtual user, which the config names by uid and gid only.
     accounts: [{ ...virtualMailUser, home: hostLayout.mailStorageDir }],
     directories: [{ path: hostLayout.mailStorageDir, mode: "0750", owner: virtualMailUser.name, group: virtualMailUser.name }],
@@ -139,10 +146,12 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     activation: "reload",
     checks: [{ command: "doveconf -n >/dev/null", failOutput: "(warning|error|fatal)" }],
     ports: [imaps],
-    tlsProbes: [{ port: imaps }],
+    tlsProbes: [{ port: imaps, serverName: "mail" }],
     logUnits: ["dovecot.service"],
     logFiles: [hostLayout.dovecotLog],
     badLogLines: "(fatal|panic|error|warning):",
+    // Dovecot announces every reload at warning level.
+    expectedLogLines: "SIGHUP received - reloading configuration",
   },
   postfix: {
     packages: ["postfix"],
@@ -157,7 +166,11 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
       { command: "postconf -n >/dev/null", failOutput: "warning" },
     ],
     ports: [smtp, submissions, submission],
-    tlsProbes: [{ port: smtp, starttls: "smtp" }, { port: submissions }, { port: submission, starttls: "smtp" }],
+    tlsProbes: [
+      { port: smtp, starttls: "smtp", serverName: "mail" },
+      { port: submissions, serverName: "mail" },
+      { port: submission, starttls: "smtp", serverName: "mail" },
+    ],
     logUnits: ["postfix@-.service"],
     logFiles: [hostLayout.postfixLog],
     badLogLines: "(fatal|panic|error|warning):",
@@ -169,7 +182,7 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     activation: "reload",
     checks: [{ command: "nginx -t -q", failOutput: "\\[(warn|error|crit|alert|emerg)\\]" }],
     ports: [https],
-    tlsProbes: [{ port: https }],
+    tlsProbes: [{ port: https, serverName: "mtaSts" }],
     logUnits: ["nginx.service"],
     logFiles: ["/var/log/nginx/error.log"],
     badLogLines: "\\[(warn|error|crit|alert|emerg)\\]",

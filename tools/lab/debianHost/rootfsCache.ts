@@ -98,7 +98,10 @@ export async function ensureRootfs(extraPackages: readonly string[], log: (line:
       log(`rootfs ${hash} built in ${seconds.toFixed(1)} s`);
       return ready(seconds);
     },
-    { onWait: () => log(`waiting for another process's rootfs build to finish before building or using ${hash}`) },
+    {
+      timeoutMs: 60 * 60_000,
+      onWait: () => log(`waiting for another process's rootfs build to finish before building or using ${hash}`),
+    },
   );
 }
 

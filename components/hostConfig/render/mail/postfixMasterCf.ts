@@ -69,7 +69,7 @@ const services: readonly MasterService[] = [
   { name: "retry", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "error" },
   { name: "discard", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "discard" },
   { name: "local", type: "unix", private: "-", unprivileged: "n", chroot: "n", wakeup: "-", maxproc: "-", command: "local",
-    why: "The host's own mail (root, cron); the tenant's mailboxes go to Dovecot through lmtp." },
+    why: "Mail to @localhost only; the tenant's mailboxes go to Dovecot through lmtp." },
   { name: "lmtp", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "lmtp" },
   { name: "anvil", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "anvil",
     why: "Counts connections, TLS handshakes and AUTH per client for the rate limits in main.cf." },

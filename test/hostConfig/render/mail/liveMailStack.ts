@@ -95,7 +95,8 @@ export async function stopMailStack(staged: StagedMailConfig): Promise<void> {
     await runOnTerminal(["postfix", "-c", staged.postfix.configDir, "stop"]);
     await stopByPidFile(postfixPidFile(staged));
   }
-  await stopByPidFile(dovecotPidFile(staged));
-  await stopByPidFile(staged.opendkim.pidFile);
-  await stopByPidFile(staged.postfwd.pidFile);
+  // Each takes seconds to wind down (OpenDKIM the longest); none depends on another any more.
+  await Promise.all([dovecotPidFile(staged), staged.opendkim.pidFile, staged.postfwd.pidFile].map(stopByPidFile));
+  // postfwd's cache process outlives its master for a moment and removes its socket last.
+  await waitFor("postfwd's cache process to exit", () => !existsSync(staged.postfwd.cacheSocket), 15_000).catch(() => undefined);
 }

@@ -86,6 +86,8 @@ describe("renderPostfixMainCf", () => {
     expect(settings.get("smtpd_milters")).toBe("unix:opendkim/opendkim.sock");
     expect(settings.get("non_smtpd_milters")).toBe("$smtpd_milters");
     expect(settings.get("milter_default_action")).toBe("accept");
+    // Locally, only root may submit through sendmail (and so get mail signed).
+    expect(settings.get("authorized_submit_users")).toBe("root");
   });
 
   it("authenticates through Dovecot's socket inside Postfix's spool", () => {

@@ -31,5 +31,7 @@ describe("renderPostfwdDefaults", () => {
     expect(env.CONF).toBe("/etc/postfix/postfwd.cf");
     expect(env.RUNAS).toBe('"postfw"');
     expect(env.ARGS).toContain("--save_rates=/var/lib/postfwd/rates");
+    // The counters' socket stays out of world-writable /var/tmp (postfwd's default).
+    expect(env.ARGS).toContain("--cache_port=/var/lib/postfwd/cache.socket");
   });
 });

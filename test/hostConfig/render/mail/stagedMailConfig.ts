@@ -9,7 +9,7 @@ import { dkimKeyFile } from "../../../../components/hostConfig/render/mail/index
 import { opendkimConfPath } from "../../../../components/hostConfig/render/mail/opendkimConf";
 import { postfixMainCfPath } from "../../../../components/hostConfig/render/mail/postfixMainCf";
 import { postfixMasterCfPath } from "../../../../components/hostConfig/render/mail/postfixMasterCf";
-import { postfwdDefaultsPath, postfwdRatesFile } from "../../../../components/hostConfig/render/mail/postfwdDefaults";
+import { postfwdDefaultsPath } from "../../../../components/hostConfig/render/mail/postfwdDefaults";
 import { postfwdRulesPath } from "../../../../components/hostConfig/render/mail/postfwdRules";
 import { unboundConfPath, unboundRootTrustAnchorFile } from "../../../../components/hostConfig/render/mail/unboundConf";
 import { virtualMailUser } from "../../../../components/hostConfig/render/mail/mailDaemonWiring";
@@ -34,7 +34,7 @@ export interface StagedMailConfig {
   readonly dovecot: { readonly conf: string; readonly log: string; readonly baseDir: string; readonly passwdFile: string };
   readonly vmailDir: string;
   readonly opendkim: { readonly conf: string; readonly pidFile: string; readonly publicKeyPem: string; readonly selector: string };
-  readonly postfwd: { readonly rules: string; readonly pidFile: string; readonly args: readonly string[]; readonly user: string };
+  readonly postfwd: { readonly rules: string; readonly pidFile: string; readonly cacheSocket: string; readonly args: readonly string[]; readonly user: string };
   readonly unboundConf: string;
 }
 
@@ -205,10 +205,11 @@ export async function stageMailConfig(files: readonly BundleFile[], ctx: HostRen
   const postfwd = {
     rules: postfwdRules,
     pidFile: `${root}/postfwd.pid`,
+    cacheSocket: `${stateDir}/cache.socket`,
     user: env.RUNAS ?? "",
     // What Debian's postfwd.service runs: $ARGS --daemon --file $CONF --interface $INET --port $PORT --user/--group $RUNAS.
     args: [
-      ...replaceEach(env.ARGS ?? "", "postfwd ARGS", [[postfwdRatesFile, `${stateDir}/rates`]]).split(/\s+/),
+      ...replaceEach(env.ARGS ?? "", "postfwd ARGS", [[`${hostLayout.postfwdStateDir}/`, `${stateDir}/`]]).split(/\s+/),
       "--daemon", "--file", postfwdRules, "--interface", env.INET ?? "", "--port", String(ports.policy),
       "--user", env.RUNAS ?? "", "--group", env.RUNAS ?? "", "--pidfile", `${root}/postfwd.pid`,
     ],

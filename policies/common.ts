@@ -99,23 +99,27 @@ export type TypedValidation<TProps> = (props: TProps, args: ResourceValidationAr
 /**
  * Like @pulumi/policy's validateResourceOfType, for type tokens: other types are not applicable.
  * With a single token, the function carries `__pulumiType`, so the analyzer skips other types
- * without calling it.
+ * without calling it. `__pulumiTypes` tells the in-process runner the same for several tokens
+ * (the analyzer ignores it and gets the same answer from notApplicable()).
  */
 export function validateTypes<TProps>(types: readonly string[], validate: TypedValidation<TProps>): ResourceValidation {
-  const validation: ResourceValidation & { __pulumiType?: string } = (args, reportViolation) => {
+  const validation: ResourceValidation & { __pulumiType?: string; __pulumiTypes?: readonly string[] } = (args, reportViolation) => {
     if (!types.includes(args.type)) args.notApplicable(`Policy only applies to resources of type ${types.map((t) => `'${t}'`).join(" or ")}`);
     validate(args.props as TProps, args, reportViolation);
   };
   if (types.length === 1) validation.__pulumiType = types[0];
+  validation.__pulumiTypes = types;
   return validation;
 }
 
 /** Like validateTypes, for a type pattern (dynamic resources carry their module in the type). */
 export function validateTypePattern<TProps>(pattern: RegExp, description: string, validate: TypedValidation<TProps>): ResourceValidation {
-  return (args, reportViolation) => {
+  const validation: ResourceValidation & { __pulumiTypePattern?: RegExp } = (args, reportViolation) => {
     if (!pattern.test(args.type)) args.notApplicable(`Policy only applies to ${description}`);
     validate(args.props as TProps, args, reportViolation);
   };
+  validation.__pulumiTypePattern = pattern;
+  return validation;
 }
 
 // ------------------------------------------------------------------------------------------------

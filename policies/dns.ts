@@ -499,37 +499,36 @@ export const mailDomainSecurityRecords: MailStackPolicy = {
 
     for (const mx of mxDomains.values()) {
       const domain = mx.name;
-      const at = (name: string): RecordAt[] => byName.get(nameKey({ zoneId: mx.zoneId, name })) ?? [];
-      const check = (what: MailDomainRecord, name: string, kind: "TXT" | "CAA", select: (value: string) => boolean, validate: (values: string[]) => string[]): void => {
+      /** The `kind` records at `name` that `read` recognises, judged by `validate`; missing ones reported. */
+      const check = <T>(what: MailDomainRecord, name: string, kind: string, read: (props: DnsRecordProps) => T | undefined, validate: (values: T[]) => string[]): void => {
         if (!config.require.includes(what)) return;
         const tracker = new PreviewUnknowns();
-        const values: string[] = [];
-        for (const record of at(name).filter((r) => r.kind === kind)) {
+        const values: T[] = [];
+        for (const record of byName.get(nameKey({ zoneId: mx.zoneId, name })) ?? []) {
+          if (record.kind !== kind) continue;
           tracker.attempt(() => {
-            const props = record.resource.props as DnsRecordProps;
-            if (kind === "CAA") {
-              const data = props.data;
-              if (data) values.push(JSON.stringify({ flags: Number(data.flags), tag: String(data.tag), value: String(data.value) }));
-              return;
-            }
-            const txt = txtValue(props);
-            if ("value" in txt && select(txt.value)) values.push(txt.value);
+            const value = read(record.resource.props as DnsRecordProps);
+            if (value !== undefined) values.push(value);
           });
         }
+        unknowns.absorb(tracker);
+        const label = what.toUpperCase();
         if (values.length === 0) {
-          if (tracker.seen) unknowns.absorb(tracker);
-          else reportViolation(`mail domain ${quote(domain)} has an MX but no ${what.toUpperCase()} record at ${quote(name)}. Fix: publish one.`, mx.resource.urn);
+          if (!tracker.seen) reportViolation(`mail domain ${quote(domain)} has an MX but no ${label} record at ${quote(name)}. Fix: publish one.`, mx.resource.urn);
           return;
         }
         const problems = validate(values);
-        if (problems.length > 0) reportViolation(`mail domain ${quote(domain)}: ${withFix(problems, `correct the ${what.toUpperCase()} record at ${quote(name)}.`)}`, mx.resource.urn);
-        unknowns.absorb(tracker);
+        if (problems.length > 0) reportViolation(`mail domain ${quote(domain)}: ${withFix(problems, `correct the ${label} record at ${quote(name)}.`)}`, mx.resource.urn);
       };
-      check("mta-sts", under("_mta-sts", domain), "TXT", isMtaStsRecord, (values) =>
+      const txtMatching = (select: (value: string) => boolean) => (props: DnsRecordProps): string | undefined => {
+        const txt = txtValue(props);
+        return "value" in txt && select(txt.value) ? txt.value : undefined;
+      };
+      check("mta-sts", under("_mta-sts", domain), "TXT", txtMatching(isMtaStsRecord), (values) =>
         values.length > 1 ? [`MTA-STS: ${values.length} records; senders ignore all of them (RFC 8461 3.1)`] : validateMtaStsRecord(values[0]));
-      check("tls-rpt", under("_smtp._tls", domain), "TXT", isTlsRptRecord, (values) =>
+      check("tls-rpt", under("_smtp._tls", domain), "TXT", txtMatching(isTlsRptRecord), (values) =>
         values.length > 1 ? [`TLS-RPT: ${values.length} records; senders use none (RFC 8460 3)`] : validateTlsRpt(values[0]));
-      check("caa", domain, "CAA", () => true, (values) => validateCaaRecords(values.map((value) => JSON.parse(value) as CaaRecordData)));
+      check<CaaRecordData>("caa", domain, "CAA", (props) => (props.data ? { flags: Number(props.data.flags), tag: String(props.data.tag), value: String(props.data.value) } : undefined), validateCaaRecords);
     }
     unknowns.finish();
   },

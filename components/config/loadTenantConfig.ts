@@ -21,7 +21,7 @@ export function readRawTenantConfig(): Record<string, unknown> {
   return raw;
 }
 
-function decodeConfigValue(value: string): unknown {
+export function decodeConfigValue(value: string): unknown {
   const trimmed = value.trim();
   if (/^[[{]/.test(trimmed)) {
     try {

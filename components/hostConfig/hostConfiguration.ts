@@ -61,10 +61,11 @@ export class HostConfiguration extends pulumi.ComponentResource {
       privateKey: pulumi.secret(args.connection.privateKey),
     };
 
+    // Once per host; host-bundle.sh keeps the directory private on every apply after that.
     const uploadDir = new command.remote.Command(`${name}-upload-dir`, {
       connection,
       create: prepareUploadCommand,
-      triggers: [this.bundleHash],
+      triggers: [args.connection.host],
     }, { parent: this });
 
     // Packed inside an apply of the secret bundle: the asset, private keys and all, stays secret

@@ -4,12 +4,12 @@ import { describe, expect, it } from "vitest";
 import { applyCommand, prepareUploadCommand, uploadPath } from "../../components/hostConfig/apply/remoteCommands";
 import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
 import { bundleTree } from "../../components/hostConfig/bundle/bundleTree";
-import { bundleDataMarker } from "../../components/hostConfig/bundle/packHostBundle";
 import { HostConfiguration, hostBundleOutput } from "../../components/hostConfig/hostConfiguration";
 import type { CapturedResource } from "../../tools/mockRuntime/capture";
 import { runProgramWithMocks } from "../../tools/mockRuntime/runProgram";
 import { isSecretMarker, unwrapSecrets } from "../../tools/mockRuntime/secrets";
 import { bundleTestContext, selfSignedCertificate, testRsaKeyPem } from "./bundle/bundleFixture";
+import { unpackUpload } from "./bundle/unpackUpload";
 
 const programDir = resolve(__dirname, "../..");
 const sshKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nfixture\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -95,20 +95,17 @@ describe("HostConfiguration under the mock runtime", () => {
     }
     expect((unwrapSecrets(p.byName("tenant-host-config-apply").inputs.connection) as { privateKey: string }).privateKey).toBe(sshKey);
     // The upload carries them, so the upload is secret as a whole.
-    const text = await uploadedText(p);
-    const encoded = (s: string) => Buffer.from(s, "utf8").toString("base64");
-    expect(text).toContain(encoded(cert.privateKeyPem));
-    expect(text).toContain(encoded(testRsaKeyPem()));
+    const contents = [...unpackUpload(await uploadedText(p)).values()].map((f) => f.content);
+    expect(contents).toContain(cert.privateKeyPem);
+    expect(contents).toContain(testRsaKeyPem());
   });
 
   it("uploads every file of the bundle", async () => {
     const p = await plan();
-    const text = await uploadedText(p);
-    const data = text.slice(text.indexOf(`\n${bundleDataMarker}\n`) + bundleDataMarker.length + 2).trimEnd().split("\n");
+    const uploaded = unpackUpload(await uploadedText(p));
     const bundle = buildHostBundle(bundleTestContext(), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
     expect(bundle.hash).toBe(applyTrigger(p));
-    const uploaded = new Map(data.map((line) => [line.split(" ")[0]!, Buffer.from(line.split(" ")[2] ?? "", "base64").toString("utf8")]));
-    for (const entry of bundleTree(bundle)) expect(uploaded.get(entry.path), entry.path).toBe(entry.content);
+    for (const entry of bundleTree(bundle)) expect(uploaded.get(entry.path)?.content, entry.path).toBe(entry.content);
     expect(uploaded.size).toBe(bundleTree(bundle).length);
   });
 });

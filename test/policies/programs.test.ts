@@ -182,6 +182,7 @@ describe("the dev stack and the policy pack config", () => {
 
 plan("throws", ["--program", `${fixtures}/program-throws`, "--stack", "test"]);
 plan("missing-config", ["--program", `${fixtures}/missing-config`, "--stack", "test"]);
+plan("apply-throws", ["--program", `${fixtures}/apply-throws`, "--stack", "test"]);
 plan("missing-stack", ["--program", `${fixtures}/spf-plus-all`, "--stack", "prod"]);
 plan("no-stack", ["--program", `${fixtures}/spf-plus-all`]);
 
@@ -198,8 +199,17 @@ describe("programs that fail give a clear error and a non-zero exit", () => {
   it("a program that reads config its stack does not set", () => {
     const run = policy("missing-config");
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error: the program in test\/policies\/fixtures\/missing-config failed: Missing required configuration variable 'fixture-missing-config:region'\n/);
+    expect(run.stderr).toMatch(/^error: Missing required configuration variable 'fixture-missing-config:region'\n/);
     expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a program whose apply callback throws: the program fails, no stack is judged without the resource", () => {
+    const run = policy("apply-throws");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^error: the program in test\/policies\/fixtures\/apply-throws failed: error serializing property "name": cannot derive a firewall name from 192\.0\.2\.\d+ \(at test\/policies\/fixtures\/apply-throws\/index\.ts:8:11\)\n$/,
+    );
   });
 
   it("a stack without a stack file, and a missing --stack", () => {

@@ -54,7 +54,8 @@ describe("npm run plan", () => {
   });
 
   it("is deterministic: two plans print the same thing", () => {
-    expect(plan("--stack", "dev").stdout).toBe(plan("--stack", "dev").stdout);
+    const withoutTimings = (text: string) => text.replace(/ in [\d.]+ ms\)$/m, ")");
+    expect(withoutTimings(plan("--stack", "dev").stdout)).toBe(withoutTimings(plan("--stack", "dev").stdout));
   });
 
   it("on bad config prints only the config errors, each with its key, and exits 2", () => {
@@ -77,6 +78,19 @@ describe("npm run plan", () => {
       "  penguinmails-mail:adminSshPublicKeys: needs at least one admin SSH public key",
       "  penguinmails-mail:domain: label \"-bad\" starts or ends with a hyphen",
     ]);
+  });
+
+  it("shows the policy pack's report and fails on a mandatory violation", () => {
+    const clean = plan("--stack", "dev", "--quiet");
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/^Policies:\n.*mail-security-baseline/m);
+    expect(clean.stdout).toMatch(/^0 mandatory, \d+ advisory/m);
+
+    const configFile = join(workDir, "policy-config.json");
+    writeFileSync(configFile, JSON.stringify({ "spf-softfail": "mandatory" }));
+    const strict = plan("--stack", "dev", "--quiet", "--policy-pack-config", configFile);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/\[mandatory\]\s+spf-softfail/);
   });
 
   it("reports a missing stack file without a stack trace", () => {

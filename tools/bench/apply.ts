@@ -1,13 +1,13 @@
 /**
- * The apply script on a booted Debian 12 lab host, the way Pulumi runs it (upload directory,
- * upload, apply over SSH): a first apply to a fresh system, then the same bundle again.
+ * The apply script on a booted Debian 12 lab host, the way Pulumi runs it over SSH: a first apply
+ * to a fresh system (upload directory, upload, apply), then the same bundle again (upload, apply).
  * Prints `first_apply_ms=<n> reapply_ms=<n> reapply_restarts=<n>`; the re-apply should take
  * under 2 s and restart nothing.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { hostPackages } from "../../components/hostConfig/apply/serviceTable";
 import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
-import { auditEvents, labContext, serviceEvents, unitStates, uploadAndApply } from "../../test/hostConfig/apply/labApply";
+import { auditEvents, labContext, prepareUpload, serviceEvents, unitStates, uploadAndApply } from "../../test/hostConfig/apply/labApply";
 import { startDebianHost } from "../lab/debianHost";
 
 async function main(): Promise<void> {
@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     const dkim = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const bundle = buildHostBundle(labContext(host), { dkimPrivateKeyPems: { mail: dkim } });
 
-    const first = await uploadAndApply(host, bundle);
+    const started = Date.now();
+    await prepareUpload(host);
+    const firstApply = await uploadAndApply(host, bundle);
+    const first = { ...firstApply, ms: Date.now() - started };
     if (first.code !== 0) throw new Error(`the first apply failed (exit ${first.code}):\n${first.stdout}${first.stderr}`);
 
     const unitsBefore = await unitStates(host);

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { decodeConfigValue } from "../../components/config/loadTenantConfig";
 import { parseTenantConfig } from "../../components/config/parseTenantConfig";
 import { TenantMailServer } from "../../components/tenantMailServer";
 import { tenantResourcePrefix } from "../../components/tenantNames";
@@ -15,7 +16,7 @@ function tenantConfigs(count: number) {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stack.values)) {
     if (!key.startsWith("penguinmails-mail:")) continue;
-    raw[key.slice("penguinmails-mail:".length)] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+    raw[key.slice("penguinmails-mail:".length)] = decodeConfigValue(value);
   }
   return Array.from({ length: count }, (_, i) => {
     const result = parseTenantConfig({ ...raw, domain: `tenant-${i + 1}.example` });

@@ -29,6 +29,8 @@ function sshMpint(unsigned: Buffer): Buffer {
 }
 
 function openSshBlob(publicKey: KeyObject): Buffer | undefined {
+  // JWK has no P-224 (nor does OpenSSH): such a key simply has no OpenSSH form.
+  if (publicKey.asymmetricKeyDetails?.namedCurve === "secp224r1") return undefined;
   const jwk = publicKey.export({ format: "jwk" });
   const b = (v?: string) => Buffer.from(v ?? "", "base64url");
   if (jwk.kty === "RSA") return Buffer.concat([sshString("ssh-rsa"), sshMpint(b(jwk.e)), sshMpint(b(jwk.n))]);

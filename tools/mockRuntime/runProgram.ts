@@ -65,9 +65,22 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
 
   const program = options.program ?? loadEntryPoint(options.programDir);
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-  const rawOutputs = await pulumi.runtime.runInPulumiStack(async () => await program());
-  await settings.waitForRPCs();
-  await capture.whenIdle();
+  // A resource whose input fails to resolve (an apply callback that throws) is never registered,
+  // and its error surfaces only as an unhandled rejection: the engine fails the deployment on it,
+  // so the run fails too instead of returning a plan without that resource.
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
+  let rawOutputs: Record<string, unknown> | undefined;
+  try {
+    rawOutputs = await pulumi.runtime.runInPulumiStack(async () => await program());
+    await settings.waitForRPCs();
+    await capture.whenIdle();
+    await new Promise((resolveTick) => setImmediate(resolveTick));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (rejections.length > 0) throw rejections[0];
 
   const stackResource = capture.resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const rpc = require("@pulumi/pulumi/runtime/rpc") as { serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>; deserializeProperties(s: unknown): Record<string, unknown> };

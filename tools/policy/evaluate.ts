@@ -104,6 +104,22 @@ function pulumiTypeOf(fn: unknown): string | undefined {
   return typeof type === "string" && type.length > 0 ? type : undefined;
 }
 
+/**
+ * Whether a validation says up front that it does not apply to a type: the analyzer's
+ * `__pulumiType`, or the pack's own hints for several tokens or a pattern (policies/common.ts).
+ * The analyzer calls such a validation and gets notApplicable() thrown; skipping the call gives
+ * the same result without the throw, which is slow in a process where Pulumi's closure
+ * serializer has the inspector attached.
+ */
+function declaresNotApplicable(fn: unknown, type: string): boolean {
+  const single = pulumiTypeOf(fn);
+  if (single) return single !== type;
+  const hints = fn as { __pulumiTypes?: unknown; __pulumiTypePattern?: unknown } | undefined;
+  if (Array.isArray(hints?.__pulumiTypes)) return !hints.__pulumiTypes.includes(type);
+  if (hints?.__pulumiTypePattern instanceof RegExp) return !hints.__pulumiTypePattern.test(type);
+  return false;
+}
+
 /** Evaluates the pack over the captured resources and returns every diagnostic. */
 export async function evaluatePolicies(resources: readonly CapturedResource[], options: EvaluateOptions = {}): Promise<PolicyReport> {
   const started = process.hrtime.bigint();
@@ -193,15 +209,16 @@ export async function evaluatePolicies(resources: readonly CapturedResource[], o
       // A remediation that still leaves a violation is reported as mandatory, as the server does.
       const level: ReportedLevel = config.enforcementLevel === "remediate" ? "mandatory" : config.enforcementLevel;
       const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
-      if (!Array.isArray(policy.validateResource)) {
-        const type = pulumiTypeOf(policy.validateResource);
-        if (type && type !== resource.captured.type) {
-          notApplicableCount++;
-          continue;
-        }
+      if (!Array.isArray(policy.validateResource) && pulumiTypeOf(policy.validateResource) && declaresNotApplicable(policy.validateResource, resource.captured.type)) {
+        notApplicableCount++;
+        continue;
       }
       const report = reporter(policy, level, () => urn);
       for (const validation of validations) {
+        if (declaresNotApplicable(validation, resource.captured.type)) {
+          notApplicableCount++;
+          continue;
+        }
         try {
           await validation(resourceValidationArgs(resource, context(config)), report);
         } catch (error) {

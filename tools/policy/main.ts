@@ -98,7 +98,7 @@ function reportFailure(err: unknown): number {
     return 2;
   }
   if (pulumi.RunError.isInstance(err)) {
-    console.error(`error: the program failed: ${(err as Error).message}`);
+    console.error(`error: ${(err as Error).message}`);
     return 2;
   }
   if (err instanceof PolicyCrashError) {
@@ -110,7 +110,10 @@ function reportFailure(err: unknown): number {
 }
 
 // An apply callback that throws rejects a promise nobody awaits: it is still the program failing.
+// While the program runs, runPolicyCheck listens for that itself and reports it with the program's
+// name; this catches what comes later.
 process.on("unhandledRejection", (reason) => {
+  if (process.listenerCount("unhandledRejection") > 1) return;
   console.error(`error: the program failed: ${describeProgramError(reason, process.cwd())}`);
   process.exit(2);
 });

@@ -68,8 +68,6 @@ function programLocation(error: Error, programDir: string): string | undefined {
 export function describeProgramError(error: unknown, programDir: string): string {
   if (!(error instanceof Error)) return String(error);
   const message = error.message;
-  // A RunError (a missing config key, for one) is the program's own message for the user.
-  if (pulumi.RunError.isInstance(error)) return message;
   const location = programLocation(error, programDir);
   return `${message}${location ? ` (at ${location})` : ""}`;
 }
@@ -92,7 +90,8 @@ export async function runPolicyCheck(options: PolicyCheckOptions, evaluate: Omit
       mocks: options.preview ? previewMocks : undefined,
     });
   } catch (error) {
-    if (error instanceof StackConfigError) throw error;
+    // A RunError is the program's own message for the user (invalid or missing config): shown as is.
+    if (error instanceof StackConfigError || pulumi.RunError.isInstance(error)) throw error;
     throw new ProgramError(`the program in ${relative(process.cwd(), programDir) || "."} failed: ${describeProgramError(error, programDir)}`);
   }
   const programMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -3,7 +3,7 @@
 # Runs as root, shipped inside the bundle next to apply-settings.sh (generated from
 # components/hostConfig/apply/serviceTable.ts), manifest.json, manifest.tsv and files/.
 #
-#   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS]
+#   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]
 #
 # 1. Verify the bundle (manifest hash, every file's sha256) and install missing packages.
 # 2. Compare every file with the installed one (content, mode, owner). Nothing differs: stop here,
@@ -12,8 +12,9 @@
 #    files sit at their real paths over the live tree (includes and key paths resolve to the new
 #    files, nothing is visible to the running daemons). For a firewall change, also load the staged
 #    ruleset into a scratch network namespace and connect to SSH from every admin and deploy
-#    source, and from the address this deploy comes from: a ruleset that would lock SSH out is
-#    rejected before it goes live.
+#    source, and from the address this deploy comes from; for an sshd change, check that the new
+#    config still admits the deploying user from that address with a key. A change that would
+#    lock SSH out is rejected before it goes live.
 # 4. Back up the files about to change (BACKUP_DIR), install each with an atomic rename, reload
 #    only the services whose files changed, and check that they answer: units active, ports
 #    listening, TLS handshakes on their ports, no new fatal/panic/error/warning lines in their
@@ -28,17 +29,19 @@ set -euo pipefail
 umask 077
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-usage="usage: apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS]"
+usage="usage: apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]"
 bundle_dir=${1:?$usage}
 shift
 self="$bundle_dir/apply.sh"
 expect_hash=""
 deploy_source=""
+deploy_user=""
 validate_only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --expect-hash) expect_hash=${2:?$usage}; shift 2 ;;
     --deploy-source) deploy_source=${2:-}; shift 2 ;;
+    --deploy-user) deploy_user=${2:-}; shift 2 ;;
     # Internal: re-entered by validate_staged inside its private mount namespace.
     --validate-in-view) validate_only=1; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -54,25 +57,34 @@ ip_address=${deploy_source:-local}
 
 say() { printf '%s\n' "$*"; }
 
+# json_str VAR TEXT: sets VAR to TEXT as a JSON string (no subshell: the apply forks little).
 json_str() {
-  local s=$1
+  local s=$2
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}
   s=${s//$'\n'/\\n}
   s=${s//$'\t'/\\t}
   s=${s//[[:cntrl:]]/}
-  printf '"%s"' "$s"
+  printf -v "$1" '"%s"' "$s"
 }
 
 # audit EVENT_TYPE ACTION RESOURCE RESOURCE_ID SEVERITY "TAG ..." [CHANGESET_JSON]
 audit() {
-  local tags="" t changeset=""
-  for t in $6; do tags+="${tags:+,}$(json_str "$t")"; done
+  local id now millis field line tags="" t changeset=""
+  read -r id </proc/sys/kernel/random/uuid
+  now=$EPOCHREALTIME
+  millis=${now#*.}
+  printf -v now '%(%Y-%m-%dT%H:%M:%S)T.%sZ' "${now%.*}" "${millis:0:3}"
+  for t in $6; do json_str field "$t"; tags+="${tags:+,}$field"; done
   [ -z "${7:-}" ] || changeset=",\"changeset\":$7"
-  printf '{"id":%s,"tenantId":%s,"timestamp":%s,"eventType":%s,"eventCategory":"infrastructure","action":%s,"resource":%s,"resourceId":%s,"ipAddress":%s,"userAgent":%s,"requestId":%s%s,"severity":%s,"tags":[%s]}\n' \
-    "$(json_str "$(cat /proc/sys/kernel/random/uuid)")" "$(json_str "$TENANT_ID")" "$(json_str "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)")" \
-    "$(json_str "$1")" "$(json_str "$2")" "$(json_str "$3")" "$(json_str "$4")" "$(json_str "$ip_address")" \
-    "$(json_str "$USER_AGENT")" "$(json_str "$bundle_hash")" "$changeset" "$(json_str "$5")" "$tags" >>"$AUDIT_LOG"
+  line="{"
+  for field in id:"$id" tenantId:"$TENANT_ID" timestamp:"$now" eventType:"$1" eventCategory:infrastructure action:"$2" \
+    resource:"$3" resourceId:"$4" ipAddress:"$ip_address" userAgent:"$USER_AGENT" requestId:"$bundle_hash"; do
+    json_str t "${field#*:}"
+    line+="\"${field%%:*}\":$t,"
+  done
+  json_str t "$5"
+  printf '%s"severity":%s,"tags":[%s]}\n' "${line%,}${changeset}," "$t" "$tags" >>"$AUDIT_LOG"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +112,7 @@ read_manifest() {
 
 verify_bundle() {
   local path bad
-  bundle_hash=$(sha256sum <"$bundle_dir/manifest.json" | cut -d' ' -f1)
+  read -r bundle_hash _ < <(sha256sum <"$bundle_dir/manifest.json")
   if [ -n "$expect_hash" ] && [ "$expect_hash" != "$bundle_hash" ]; then
     say "bundle rejected: manifest.json hashes to $bundle_hash, expected $expect_hash (a stale or partial upload?)" >&2
     exit 2
@@ -114,13 +126,18 @@ verify_bundle() {
 is_tls_path() { [ "$1" = "$TLS_FULLCHAIN" ] || [ "$1" = "$TLS_PRIVATE_KEY" ]; }
 
 ensure_packages() {
-  local wanted=() missing=() installed p s
+  local wanted=() missing=() p s status
+  local -A installed=()
   read -ra wanted <<<"$TOOL_PACKAGES"
   for s in $SERVICE_ORDER; do
     if [ -n "${BUNDLE_SERVICES[$s]:-}" ]; then read -ra p <<<"${SERVICE_PACKAGES[$s]}"; wanted+=("${p[@]}"); fi
   done
-  installed=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${wanted[@]}" 2>/dev/null | awk '$1 == "ii" { print $2 }') || true
-  for p in $(printf '%s\n' "${wanted[@]}" | sort -u); do grep -qx -- "$p" <<<"$installed" || missing+=("$p"); done
+  while read -r status p; do
+    if [ "$status" = ii ]; then installed[$p]=1; fi
+  done < <(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${wanted[@]}" 2>/dev/null || true)
+  for p in "${wanted[@]}"; do
+    if [ -z "${installed[$p]:-}" ] && [[ " ${missing[*]} " != *" $p "* ]]; then missing+=("$p"); fi
+  done
   [ ${#missing[@]} -gt 0 ] || return 0
   say "installing missing packages: ${missing[*]}"
   # Debian's postfix asks for a mail setup; the bundle brings the whole configuration.
@@ -237,7 +254,8 @@ stage_files() {
 
 validate_staged() {
   local out
-  if out=$(unshare --mount --propagation private -- bash "$self" "$bundle_dir" --validate-in-view --deploy-source "$deploy_source" 2>&1); then
+  if out=$(unshare --mount --propagation private -- bash "$self" "$bundle_dir" --validate-in-view \
+    --deploy-source "$deploy_source" --deploy-user "$deploy_user" 2>&1); then
     [ -z "$out" ] || say "$out"
     return 0
   fi
@@ -375,6 +393,59 @@ for pair in sys.argv[2:]:
   fi
 }
 
+# Does `user[@host]` (sshd's AllowUsers/DenyUsers syntax, glob patterns) match the deploy?
+# A host part that is a CIDR block is taken as matching: only globs are evaluated here.
+sshd_user_pattern_matches() {
+  local user_part=${1%%@*} host_part=""
+  [[ $1 == *@* ]] && host_part=${1#*@}
+  # shellcheck disable=SC2053 # the right-hand sides are sshd's glob patterns
+  [[ $deploy_user == $user_part ]] || return 1
+  # shellcheck disable=SC2053
+  [ -z "$host_part" ] || [[ $host_part == */* ]] || [[ ${deploy_source:-} == $host_part ]]
+}
+
+# The staged sshd config must still let the deploying user in, from the deploy address, with a
+# key: AllowUsers/DenyUsers/AllowGroups/DenyGroups, PubkeyAuthentication, PermitRootLogin.
+sshd_admits_deployer() {
+  local addr=${deploy_source:-127.0.0.1} conf groups key value allow=() deny=() allow_g=() deny_g=() p g ok
+  if [ -z "$deploy_user" ]; then
+    say "ssh: no deploying user known (not run through sudo?); cannot prove the new sshd config admits it"
+    return 1
+  fi
+  conf=$(sshd -T -C "user=$deploy_user,host=$addr,addr=$addr" 2>&1) || { say "ssh: sshd -T failed: $conf"; return 1; }
+  groups=$(id -Gn "$deploy_user" 2>/dev/null || true)
+  while read -r key value; do
+    case $key in
+      allowusers) allow+=("$value") ;;
+      denyusers) deny+=("$value") ;;
+      allowgroups) allow_g+=("$value") ;;
+      denygroups) deny_g+=("$value") ;;
+      pubkeyauthentication) [ "$value" = yes ] || { say "ssh: the new sshd config turns public key authentication off"; return 1; } ;;
+      permitrootlogin) if [ "$deploy_user" = root ] && [ "$value" = no ]; then say "ssh: the new sshd config refuses root, who is deploying"; return 1; fi ;;
+    esac
+  done <<<"$conf"
+  for p in "${deny[@]}"; do
+    if sshd_user_pattern_matches "$p"; then say "ssh: the new sshd config denies $deploy_user (DenyUsers $p), who is deploying"; return 1; fi
+  done
+  if [ ${#allow[@]} -gt 0 ]; then
+    ok=""
+    for p in "${allow[@]}"; do if sshd_user_pattern_matches "$p"; then ok=1; fi; done
+    [ -n "$ok" ] || { say "ssh: the new sshd config would lock out $deploy_user, who is deploying (AllowUsers ${allow[*]})"; return 1; }
+  fi
+  for p in "${deny_g[@]}"; do
+    for g in $groups; do
+      # shellcheck disable=SC2053
+      if [[ $g == $p ]]; then say "ssh: the new sshd config denies group $g of $deploy_user, who is deploying"; return 1; fi
+    done
+  done
+  if [ ${#allow_g[@]} -gt 0 ]; then
+    ok=""
+    # shellcheck disable=SC2053
+    for p in "${allow_g[@]}"; do for g in $groups; do [[ $g == $p ]] && ok=1; done; done
+    [ -n "$ok" ] || { say "ssh: the new sshd config would lock out $deploy_user, who is deploying (AllowGroups ${allow_g[*]})"; return 1; }
+  fi
+}
+
 in_view_main() {
   mount_staged_view
   local failed=0
@@ -382,6 +453,7 @@ in_view_main() {
   if grep -qx nftables "$plan_dir/affected" && [ "${SERVICE_ACTIVATION[nftables]}" = firewall ]; then
     ssh_probe || failed=1
   fi
+  if grep -qx ssh "$plan_dir/affected"; then sshd_admits_deployer || failed=1; fi
   return $failed
 }
 
@@ -392,6 +464,31 @@ phase=prepare
 declare -A WAS_ACTIVE=() PRE_PORTS=() LOG_MARK=()
 journal_cursor=""
 RELOADED=()
+
+tracking_since=""
+
+# Before a firewall change on a host whose ruleset tracks no connections yet (a fresh droplet):
+# start tracking now, while this SSH session still exchanges packets (the wrapper streams our
+# output). A ruleset that lets replies out by `ct state established` would otherwise meet this
+# session's next packet as a new, untracked one, drop it, and hang the deploy.
+track_connections() {
+  if nft list ruleset 2>/dev/null | grep -q 'ct state'; then return 0; fi
+  nft -f - <<'RULES'
+table inet penguinmails_conntrack {
+  chain output {
+    type filter hook output priority -300; policy accept;
+    ct state established counter
+  }
+}
+RULES
+  tracking_since=$SECONDS
+  say "firewall change: connection tracking started ahead of the new ruleset"
+}
+
+# The bootstrap table is only needed until the new ruleset (or the restored one) is loaded.
+untrack_connections() {
+  [ -z "$tracking_since" ] || nft delete table inet penguinmails_conntrack 2>/dev/null || true
+}
 
 install_file() { # SOURCE DESTINATION: a same-directory copy renamed over the target
   local dir tmp
@@ -551,14 +648,17 @@ health() {
 }
 
 changeset_json() {
-  local path before="" after=""
+  local path key value before="" after=""
   for path in "${CHANGED[@]}"; do
-    before+="${before:+,}$(json_str "$path"):$([ -n "${LIVE_SHA[$path]:-}" ] && json_str "${LIVE_SHA[$path]}" || echo null)"
-    if printf '%s\n' "${REMOVED[@]}" | grep -qx -- "$path"; then
-      after+="${after:+,}$(json_str "$path"):null"
-    else
-      after+="${after:+,}$(json_str "$path"):$(json_str "${NEW_SHA[$path]:-$(sha256sum <"$bundle_dir/files$path" | cut -d' ' -f1)}")"
+    json_str key "$path"
+    value=null
+    [ -z "${LIVE_SHA[$path]:-}" ] || json_str value "${LIVE_SHA[$path]}"
+    before+="${before:+,}$key:$value"
+    value=null
+    if ! printf '%s\n' "${REMOVED[@]}" | grep -qx -- "$path"; then
+      json_str value "${NEW_SHA[$path]:-$(sha256sum <"$bundle_dir/files$path" | cut -d' ' -f1)}"
     fi
+    after+="${after:+,}$key:$value"
   done
   printf '{"before":{%s},"after":{%s}}' "$before" "$after"
 }
@@ -572,6 +672,7 @@ rollback() { # REASON
   restore_backup
   mark_logs
   activate "${AFFECTED_ORDERED[*]}" restored >/dev/null 2>&1
+  untrack_connections
   if problems=$(health "${AFFECTED_ORDERED[*]}" restored); then
     audit infrastructure.config.rolled_back update host-config "$bundle_hash" critical "host-config rollback ${AFFECTED_ORDERED[*]}" "$(changeset_json)"
     say "rolled back: the previous files are installed and what answered before answers again" >&2
@@ -588,6 +689,16 @@ on_exit() {
   if [ $rc -ne 0 ] && [ "$phase" = live ]; then
     rollback "the apply stopped unexpectedly (exit $rc) after files went live"
   fi
+  untrack_connections
+}
+
+# The installed manifest: what the next apply compares against to find files a bundle dropped.
+record_installed() {
+  [ -d "$STATE_DIR/installed" ] || install -d -m 0700 "$STATE_DIR/installed"
+  cp "$bundle_dir/manifest.json" "$STATE_DIR/installed/.manifest.json.new"
+  cp "$bundle_dir/manifest.tsv" "$STATE_DIR/installed/.manifest.tsv.new"
+  mv -f "$STATE_DIR/installed/.manifest.tsv.new" "$STATE_DIR/installed/manifest.tsv"
+  mv -f "$STATE_DIR/installed/.manifest.json.new" "$STATE_DIR/installed/manifest.json"
 }
 
 # On an unchanged host: a unit of the bundle that is not running (crashed, stopped by hand) is
@@ -609,37 +720,39 @@ ensure_running() {
 }
 
 main() {
-  install -d -m 0750 -g adm "$(dirname "$AUDIT_LOG")"
+  [ -d "${AUDIT_LOG%/*}" ] || install -d -m 0750 -g adm "${AUDIT_LOG%/*}"
   [ -e "$AUDIT_LOG" ] || install -m 0640 -g adm /dev/null "$AUDIT_LOG"
+  trap on_exit EXIT
+  trap 'exit 143' TERM INT
   read_manifest
   verify_bundle
   ensure_packages
   prepare_host
   plan_changes
   if [ ${#CHANGED[@]} -eq 0 ]; then
+    # Same files, maybe new scripts: the manifest of record follows the bundle either way.
+    cmp -s "$bundle_dir/manifest.json" "$STATE_DIR/installed/manifest.json" 2>/dev/null || record_installed
     ensure_running
     audit infrastructure.config.unchanged view host-config "$bundle_hash" info "host-config"
     say "unchanged: bundle $bundle_hash is installed; nothing reloaded"
     return 0
   fi
   say "bundle $bundle_hash changes ${#CHANGED[@]} file(s) of: ${AFFECTED_ORDERED[*]}"
+  if [ -n "${AFFECTED[nftables]:-}" ]; then track_connections; fi
   stage_files
   validate_staged
+  # Give the session at least two seconds of streamed lines under tracking before the switch.
+  if [ -n "$tracking_since" ] && [ $((SECONDS - tracking_since)) -lt 2 ]; then sleep 2; fi
   record_before
   backup_live
-  trap on_exit EXIT
-  trap 'exit 143' TERM INT
   phase=live
   install_changed
   mark_logs
   activate "${AFFECTED_ORDERED[*]}" applied
   local problems
   if ! problems=$(health "${AFFECTED_ORDERED[*]}" new); then rollback "$problems"; fi
-  install -d -m 0700 "$STATE_DIR/installed"
-  cp "$bundle_dir/manifest.json" "$STATE_DIR/installed/.manifest.json.new"
-  cp "$bundle_dir/manifest.tsv" "$STATE_DIR/installed/.manifest.tsv.new"
-  mv -f "$STATE_DIR/installed/.manifest.tsv.new" "$STATE_DIR/installed/manifest.tsv"
-  mv -f "$STATE_DIR/installed/.manifest.json.new" "$STATE_DIR/installed/manifest.json"
+  untrack_connections
+  record_installed
   phase=finished
   audit infrastructure.config.applied update host-config "$bundle_hash" info "host-config ${AFFECTED_ORDERED[*]}" "$(changeset_json)"
   say "applied bundle $bundle_hash: ${#CHANGED[@]} file(s) changed; reloaded: ${RELOADED[*]:-nothing}"

@@ -8,8 +8,9 @@ export const uploadDir = ".penguinmails";
 export const uploadPath = `${uploadDir}/host-bundle.sh`;
 
 /**
- * Before each upload: a directory only the SSH user can enter. The bundle carries private keys,
- * SFTP creates files 0644, and Debian's useradd (cloud-init's) leaves home directories 0755.
+ * Once per host, before the first upload: a directory only the SSH user can enter. The bundle
+ * carries private keys, SFTP creates files 0644, and Debian's useradd (cloud-init's) leaves home
+ * directories 0755. host-bundle.sh re-asserts the mode on every apply.
  */
 export const prepareUploadCommand = `install -d -m 0700 "$HOME/${uploadDir}" && chmod 0700 "$HOME/${uploadDir}"`;
 

@@ -1,6 +1,6 @@
 # selfExtract.sh: the body of host-bundle.sh, the one file CopyToRemote uploads. packHostBundle
 # puts a header before it (shebang, tenant, STATE_DIR, STAGING_DIR) and the bundle after the
-# __BUNDLE_DATA__ marker: one line per file, "relative-path octal-mode base64-content".
+# __BUNDLE_DATA__ marker: its directory form as a base64 tar archive.
 #
 #   sudo bash host-bundle.sh [--expect-hash SHA256] [--deploy-source ADDRESS]
 #
@@ -18,17 +18,24 @@ fi
 install -d -m 0700 "$STATE_DIR"
 
 if [ -z "${PENGUINMAILS_APPLY_UNIT:-}" ]; then
+  # The upload directory holds private keys: keep it the SSH user's alone, whatever happened to it.
+  chmod go-rwx -- "$(dirname -- "$0")"
   # Apply as a transient unit: it finishes, or rolls back, even if this SSH session drops midway.
   copy="$STATE_DIR/incoming-bundle.sh"
   output="$STATE_DIR/apply-output.log"
   cp -- "$0" "$copy.new"
   mv -f -- "$copy.new" "$copy"
   : >"$output"
-  rc=0
+  # sudo knows who is deploying; the apply checks that the new sshd config still lets them in.
   systemd-run --quiet --wait --collect --unit="penguinmails-apply-$$" --setenv=PENGUINMAILS_APPLY_UNIT=1 \
-    --property=StandardOutput="truncate:$output" /bin/bash "$copy" "$@" || rc=$?
+    --property=StandardOutput="truncate:$output" /bin/bash "$copy" "$@" --deploy-user "${SUDO_USER:-}" &
+  unit_client=$!
+  # Stream the apply's lines as they come: the deploy sees progress, and this SSH session
+  # carries packets both ways while the firewall changes (see track_connections in apply.sh).
+  tail -n +1 -s 0.1 -f --pid="$unit_client" -- "$output"
+  rc=0
+  wait "$unit_client" || rc=$?
   rm -f -- "$copy"
-  cat -- "$output"
   exit "$rc"
 fi
 
@@ -36,11 +43,9 @@ exec 9>"$STATE_DIR/apply.lock"
 flock -w 600 9 || { echo "host bundle: another apply is still running" >&2; exit 2; }
 rm -rf -- "$STAGING_DIR"
 install -d -m 0700 "$STAGING_DIR"
-while read -r rel mode data; do
-  case $rel in */*) (umask 022 && mkdir -p -- "$STAGING_DIR/${rel%/*}") ;; esac
-  base64 -d <<<"$data" >"$STAGING_DIR/$rel"
-  chmod "$mode" "$STAGING_DIR/$rel"
-done < <(sed '1,/^__BUNDLE_DATA__$/d' "$0")
+# umask 022 for the directories tar creates: the staging root stays 0700, and the tree below it
+# mirrors the host, where the daemons must traverse them.
+sed '1,/^__BUNDLE_DATA__$/d' "$0" | base64 -d | (umask 022 && tar -x -m -C "$STAGING_DIR")
 rc=0
 bash "$STAGING_DIR/apply.sh" "$STAGING_DIR" "$@" || rc=$?
 rm -rf -- "$STAGING_DIR"

@@ -4,14 +4,16 @@ import { shellQuote } from "../apply/shellQuote";
 import { hostLayout } from "../hostLayout";
 import { bundleTree } from "./bundleTree";
 import type { HostBundle } from "./hostBundle";
+import { tarArchive } from "./tarArchive";
 
-/** The line that separates the self-extracting script from the bundle's data lines. */
+/** The line that separates the self-extracting script from the bundle's data. */
 export const bundleDataMarker = "__BUNDLE_DATA__";
 
 /**
  * The whole bundle as one self-extracting bash script, secrets included: the single text file
- * CopyToRemote uploads (command 1.2.1 copies a text asset, not an archive of them). Running it
- * as root unpacks the tree into the staging directory and runs apply.sh there.
+ * CopyToRemote uploads (command 1.2.1 copies a text asset, not an archive of them). After the
+ * marker comes the directory form (bundleTree) as a base64 tar archive; running the script as
+ * root unpacks it into the staging directory and runs apply.sh there.
  */
 export function packHostBundle(bundle: HostBundle): string {
   const header = [
@@ -20,6 +22,6 @@ export function packHostBundle(bundle: HostBundle): string {
     `STATE_DIR=${shellQuote(applyStateDir)}`,
     `STAGING_DIR=${shellQuote(hostLayout.bundleStagingDir)}`,
   ].join("\n");
-  const data = bundleTree(bundle).map((e) => `${e.path} ${e.mode.toString(8).padStart(4, "0")} ${Buffer.from(e.content, "utf8").toString("base64")}\n`);
-  return `${header}\n${selfExtractScriptText()}${bundleDataMarker}\n${data.join("")}`;
+  const data = tarArchive(bundleTree(bundle)).toString("base64").replace(/.{1,76}/g, "$&\n");
+  return `${header}\n${selfExtractScriptText()}${bundleDataMarker}\n${data}`;
 }

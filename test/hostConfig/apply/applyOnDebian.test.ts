@@ -8,7 +8,7 @@ import { checkedServices } from "../../../tools/check/services";
 import { probe } from "../../../tools/check/probe";
 import { startDebianHost, type DebianHost } from "../../../tools/lab/debianHost";
 import { testRsaKeyPem } from "../bundle/bundleFixture";
-import { auditEvents, labContext, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "./labApply";
+import { auditEvents, labContext, prepareUpload, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "./labApply";
 
 // A cold rootfs build with the host's packages takes minutes; later runs reuse it.
 const BOOT_TIMEOUT_MS = 15 * 60_000;
@@ -38,11 +38,14 @@ async function newEvents(before: number): Promise<AuditEvent[]> {
 /** A TLS handshake from this side of the lab link, as a client on the internet would make it. */
 async function handshake(port: number) {
   const service = checkedServices.find((s) => s.port === port)!;
-  return probe({ host: host.hostname, address: host.address.v4, service, timeoutMs: 10_000 });
+  // nginx answers only for the MTA-STS name; the mail listeners carry the mail host's.
+  const name = port === 443 ? labContextFor().mtaStsHostname : host.hostname;
+  return probe({ host: name, address: host.address.v4, service, timeoutMs: 10_000 });
 }
 
 beforeAll(async () => {
   host = await startDebianHost({ extraPackages: hostPackages() });
+  await prepareUpload(host);
   good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
 }, BOOT_TIMEOUT_MS);
 
@@ -65,7 +68,7 @@ describe("the apply script on a booted Debian 12", () => {
       const result = await handshake(port);
       expect(result.error, `port ${port}`).toBeUndefined();
       expect(result.tlsVersion, `port ${port}`).toMatch(/^TLSv1\.[23]$/);
-      expect(result.subjectNames, `port ${port}`).toContain(host.hostname);
+      expect(result.subjectNames, `port ${port}`).toContain(port === 443 ? labContextFor().mtaStsHostname : host.hostname);
     }
     const events = await auditEvents(host);
     const applied = events.filter((e) => e.eventType === "infrastructure.config.applied");
@@ -96,12 +99,29 @@ describe("the apply script on a booted Debian 12", () => {
     expect(await unitStates(host)).toEqual(statesBefore);
   }, APPLY_TIMEOUT_MS);
 
+  it("puts back a hand-edited file and reloads only the service that reads it", async () => {
+    const site = good.files.find((f) => f.path.startsWith("/etc/nginx/conf.d/"))!;
+    await host.exec(`echo '# edited by hand' >> ${site.path}`);
+    const statesBefore = await unitStates(host);
+    const eventsBefore = (await auditEvents(host)).length;
+    const run = await uploadAndApply(host, good);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain("changes 1 file(s) of: nginx");
+    expect(await liveSha(site.path)).toBe(createHash("sha256").update(site.content).digest("hex"));
+    const events = await newEvents(eventsBefore);
+    expect(serviceEvents(events).map((e) => [e.eventType, e.resourceId])).toEqual([["infrastructure.service.reloaded", "nginx"]]);
+    expect(events.find((e) => e.eventType === "infrastructure.config.applied")?.changeset?.after).toEqual({ [site.path]: createHash("sha256").update(site.content).digest("hex") });
+    const statesAfter = await unitStates(host);
+    for (const unit of Object.keys(statesBefore)) expect(statesAfter[unit], unit).toBe(statesBefore[unit]);
+  }, APPLY_TIMEOUT_MS);
+
   it("rolls back a Postfix setting that only fails at runtime, naming main.cf, and keeps serving", async () => {
     const mainCf = "/etc/postfix/main.cf";
     const before = await liveSha(mainCf);
     const eventsBefore = (await auditEvents(host)).length;
     // postconf and `postfix check` accept this; Postfix then runs without TLS, warning in its log.
-    const broken = withFile(good, mainCf, (c) => `${c}smtpd_tls_protocols = >=TLSv1.9\n`);
+    const broken = withFile(good, mainCf, (c) => c.replace(/^smtpd_tls_protocols = .*$/m, "smtpd_tls_protocols = >=TLSv1.9"));
+    expect(broken.hash).not.toBe(good.hash);
     const run = await uploadAndApply(host, broken);
     const output = run.stdout + run.stderr;
     expect(run.code, output).toBe(4);
@@ -116,7 +136,7 @@ describe("the apply script on a booted Debian 12", () => {
     expect(events.find((e) => e.eventType === "infrastructure.config.rolled_back")).toMatchObject({ severity: "critical", requestId: broken.hash });
   }, APPLY_TIMEOUT_MS);
 
-  it("never locks SSH out: a ruleset that does not load, or shuts out the deployer, is refused before it goes live", async () => {
+  it("never locks SSH out: a ruleset that does not load or shuts out the deployer, or an sshd config that refuses them, is refused before it goes live", async () => {
     const ruleset = hostLayout.nftablesRuleset;
     const before = await liveSha(ruleset);
 
@@ -131,6 +151,14 @@ describe("the apply script on a booted Debian 12", () => {
     expect(lockout.code, lockout.stdout).toBe(3);
     expect(lockout.stdout).toContain("the staged ruleset would lock SSH out");
     expect(lockout.stdout).toContain(`SSH from ${host.runnerAddress.v4} `);
+
+    // An sshd config that no longer admits the deploying account.
+    const sshdBefore = await liveSha(hostLayout.sshdDropIn);
+    const otherAdmin = buildHostBundle(labContextFor({ adminUser: "mailadmin" }), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+    const shutOut = await uploadAndApply(host, otherAdmin);
+    expect(shutOut.code, shutOut.stdout).toBe(3);
+    expect(shutOut.stdout).toContain(`ssh: the new sshd config would lock out ${host.adminUser}, who is deploying (AllowUsers mailadmin)`);
+    expect(await liveSha(hostLayout.sshdDropIn)).toBe(sshdBefore);
 
     expect(await liveSha(ruleset)).toBe(before);
     const fresh = await host.ssh("echo still-in");

@@ -23,6 +23,8 @@ export function labContext(host: DebianHost, overrides: Record<string, unknown> 
     ...validRawConfig(),
     domain,
     alertEmail: `ops@${domain}`,
+    // The account the lab's SSH key logs in as, as Pulumi would use config.adminUser.
+    adminUser: host.adminUser,
     adminCidrs: [`${host.runnerAddress.v4}/32`, `${host.runnerAddress.v6}/128`],
     ...overrides,
   });
@@ -34,9 +36,15 @@ export interface ApplyRun extends CommandResult {
   readonly ms: number;
 }
 
+/** HostConfiguration's first step, once per host: the private upload directory. */
+export async function prepareUpload(host: DebianHost): Promise<void> {
+  const prepared = await host.ssh(prepareUploadCommand);
+  if (prepared.code !== 0) throw new Error(`preparing the upload directory failed: ${prepared.stderr}`);
+}
+
 /**
- * What Pulumi does, step for step: the private upload directory, the packed bundle copied over
- * SSH, then the apply command, all as the admin user with the run's key.
+ * What Pulumi does for a bundle, step for step: the packed bundle copied over SSH, then the
+ * apply command, both as the admin user with the run's key (after prepareUpload).
  */
 export async function uploadAndApply(host: DebianHost, bundle: HostBundle): Promise<ApplyRun> {
   const started = Date.now();
@@ -44,8 +52,6 @@ export async function uploadAndApply(host: DebianHost, bundle: HostBundle): Prom
   try {
     const file = path.join(local, "host-bundle.sh");
     fs.writeFileSync(file, packHostBundle(bundle), { mode: 0o600 });
-    const prepared = await host.ssh(prepareUploadCommand);
-    if (prepared.code !== 0) throw new Error(`preparing the upload directory failed: ${prepared.stderr}`);
     await host.copyTo(file, uploadPath);
     const result = await host.ssh(applyCommand(bundle.hash), { timeoutMs: 300_000 });
     return { ...result, ms: Date.now() - started };

@@ -6,6 +6,7 @@ import { parseTenantConfig } from "../../components/config/parseTenantConfig";
 import { TenantMailServer } from "../../components/tenantMailServer";
 import { tenantResourcePrefix } from "../../components/tenantNames";
 import { runProgramWithMocks } from "../mockRuntime/runProgram";
+import { evaluatePolicies } from "../policy/evaluate";
 import { readStackConfig } from "../mockRuntime/stackConfig";
 
 const projectDir = resolve(__dirname, "../..");
@@ -38,9 +39,13 @@ async function planTenants(count: number): Promise<void> {
     },
   });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const report = await evaluatePolicies(result.resources);
   const resources = result.resources.length;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`tenants=${count} resources=${resources} wall_ms=${Math.round(wallMs)} ms_per_resource=${(wallMs / resources).toFixed(2)} peak_rss_mb=${Math.round(peakRssMb)}`);
+  console.log(
+    `tenants=${count} resources=${resources} wall_ms=${Math.round(wallMs)} ms_per_resource=${(wallMs / resources).toFixed(2)} ` +
+      `peak_rss_mb=${Math.round(peakRssMb)} policy_ms=${Math.round(report.elapsedMs)}`,
+  );
 }
 
 const size = process.argv[2];

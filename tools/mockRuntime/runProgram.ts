@@ -43,8 +43,10 @@ function entryPointPath(programDir: string): string {
 
 function loadEntryPoint(programDir: string): () => Promise<unknown> {
   return async () => {
-    // import() rather than require(): it loads TypeScript both under tsx and under vitest.
-    const module = (await import(pathToFileURL(entryPointPath(programDir)).href)) as { default?: unknown };
+    const entry = entryPointPath(programDir);
+    // require() where a CommonJS TypeScript hook is registered (the tools run under tsx/cjs, whose
+    // require path skips the ESM loader's per-module round trips); import() elsewhere (vitest).
+    const module = (".ts" in require.extensions ? require(entry) : await import(pathToFileURL(entry).href)) as { default?: unknown };
     const exported = module.default ?? module;
     return typeof exported === "function" ? await (exported as () => unknown)() : exported;
   };

@@ -210,12 +210,6 @@ plan_changes() {
       mark_changed "$path" "${NEW_SERVICES[$path]}"
     done
   fi
-  # Services reloaded along with another one's change (fail2ban after a `flush ruleset`).
-  for s in $SERVICE_ORDER; do
-    for dep in ${SERVICE_RELOAD_WITH[$s]}; do
-      if [ -n "${AFFECTED[$dep]:-}" ] && [ -n "${BUNDLE_SERVICES[$s]:-}" ]; then AFFECTED[$s]=1; fi
-    done
-  done
   AFFECTED_ORDERED=()
   for s in $SERVICE_ORDER; do [ -z "${AFFECTED[$s]:-}" ] || AFFECTED_ORDERED+=("$s"); done
 }
@@ -293,6 +287,8 @@ mount_staged_view() {
   done
 }
 
+FAILED_CHECKS=" "
+
 run_checks() {
   local entry service command pattern out rc failed=0
   for entry in "${SERVICE_CHECKS[@]}"; do
@@ -302,6 +298,7 @@ run_checks() {
     out=$(timeout 120 bash -c "$command" 2>&1 </dev/null) || rc=$?
     if [ $rc -ne 0 ] || { [ -n "$pattern" ] && grep -Eiq -- "$pattern" <<<"$out"; }; then
       failed=1
+      FAILED_CHECKS+="$service "
       say "$service: \`$command\` failed (exit $rc) for$(changed_files_of "$service"):"
       say "${out:-(no output)}" | sed 's/^/    /'
     fi
@@ -450,7 +447,8 @@ in_view_main() {
   mount_staged_view
   local failed=0
   run_checks || failed=1
-  if grep -qx nftables "$plan_dir/affected" && [ "${SERVICE_ACTIVATION[nftables]}" = firewall ]; then
+  # A ruleset nft already refused cannot be loaded for the probe either.
+  if grep -qx nftables "$plan_dir/affected" && [[ $FAILED_CHECKS != *" nftables "* ]]; then
     ssh_probe || failed=1
   fi
   if grep -qx ssh "$plan_dir/affected"; then sshd_admits_deployer || failed=1; fi

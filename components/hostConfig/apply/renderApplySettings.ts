@@ -67,7 +67,6 @@ export function renderApplySettings(ctx: HostRenderContext): string {
     table("SERVICE_LOG_FILES", (r) => words(r.logFiles)),
     table("SERVICE_BAD_LOG", (r) => r.badLogLines ?? ""),
     table("SERVICE_EXPECTED_LOG", (r) => r.expectedLogLines ?? ""),
-    table("SERVICE_RELOAD_WITH", (r) => words(r.reloadWith ?? [])),
     "# name:uid:gid:home and path:mode:owner:group, space-separated",
     table("SERVICE_ACCOUNTS", (r) => words((r.accounts ?? []).map((a) => `${a.name}:${a.uid}:${a.gid}:${a.home}`))),
     table("SERVICE_DIRECTORIES", (r) => words((r.directories ?? []).map((d) => `${d.path}:${d.mode}:${d.owner}:${d.group}`))),

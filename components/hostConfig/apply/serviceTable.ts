@@ -70,8 +70,6 @@ export interface ServiceRuntime {
   readonly badLogLines?: string;
   /** Case-insensitive ERE of lines matching badLogLines that a healthy host writes anyway. */
   readonly expectedLogLines?: string;
-  /** Reloaded too whenever one of these services changes. */
-  readonly reloadWith?: readonly HostService[];
 }
 
 function portsOf(...services: string[]): number[] {
@@ -88,8 +86,8 @@ const [imaps, https] = portsOf("imaps", "https");
 /**
  * The one map from a HostService to how the apply script installs, validates, activates and
  * checks it. It is rendered into the bundle's apply-settings.sh; the script has no other list.
- * The order is the order of validation and activation: the resolver and the signer before the
- * daemons that use them, nftables before fail2ban (whose table a `flush ruleset` removes).
+ * The order is the order of validation and activation: the resolver, the signer and the policy
+ * service before the daemons that use them.
  */
 export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
   unbound: {
@@ -203,15 +201,14 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     packages: ["fail2ban", "python3-systemd"],
     units: ["fail2ban.service"],
     enableUnits: ["fail2ban.service"],
-    // A reload keeps jails whose nftables table a firewall change removed: restart rebuilds them.
-    activation: "restart",
+    // The ruleset replaces only its own table, so fail2ban's table and bans outlive a firewall change.
+    activation: "reload",
     checks: [{ command: "fail2ban-client -t", failOutput: "(error|warning|critical)" }],
     ports: [],
     tlsProbes: [],
     logUnits: ["fail2ban.service"],
     logFiles: ["/var/log/fail2ban.log"],
     badLogLines: " (error|critical) ",
-    reloadWith: ["nftables"],
   },
   ssh: {
     packages: ["openssh-server"],

@@ -34,7 +34,6 @@ describe("apply-settings.sh, rendered from the service table", () => {
     expect(bashValue("${SERVICE_TLS_PROBES[postfix]}")).toBe("25/smtp/mail.tenant-one.example 465//mail.tenant-one.example 587/smtp/mail.tenant-one.example");
     expect(bashValue("${SERVICE_TLS_PROBES[nginx]}")).toBe("443//mta-sts.tenant-one.example");
     expect(bashValue("${SERVICE_DIRECTORIES[dovecot]}")).toBe("/var/vmail:0750:vmail:vmail");
-    expect(bashValue("${SERVICE_RELOAD_WITH[fail2ban]}")).toBe("nftables");
     expect(bashValue("$TENANT_ID $SSH_PORT")).toBe(`tenant-one.example ${sshPort.port}`);
   });
 

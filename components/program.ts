@@ -16,5 +16,6 @@ export async function tenantStackProgram() {
     mtaStsPolicyId: server.mtaStsPolicyId,
     dnsRecords: server.dnsRecords,
     certificateNotAfter: server.certificateNotAfter,
+    hostBundleHash: server.hostBundleHash,
   };
 }

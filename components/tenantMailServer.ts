@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { MailCertificate } from "./certificate/mailCertificate";
 import type { TenantSecrets } from "./config/loadTenantConfig";
 import type { TenantConfig } from "./config/tenantConfig";
 import { DkimKeys } from "./dkim/dkimKeys";
 import { MailDns, type PublishedDnsRecord } from "./dns/mailDns";
-import { renderCloudInitUserData } from "./hostConfig/render/system";
 import { MailHost } from "./host/mailHost";
+import { HostConfiguration, hostBundleOutput } from "./hostConfig/hostConfiguration";
+import { renderCloudInitUserData } from "./hostConfig/render/system";
+import { tenantHostRenderContext } from "./hostConfig/tenantRenderContext";
 import { mailHostname } from "./tenantNames";
 
 export interface TenantMailServerArgs {
@@ -13,7 +16,7 @@ export interface TenantMailServerArgs {
   readonly secrets: TenantSecrets;
 }
 
-/** One tenant's hardened mail server: the host, its DKIM keys and its DNS. */
+/** One tenant's hardened mail server: the host and its configuration, its DKIM keys, certificate and DNS. */
 export class TenantMailServer extends pulumi.ComponentResource {
   readonly mailHostname: string;
   readonly ipv4Address: pulumi.Output<string>;
@@ -23,12 +26,15 @@ export class TenantMailServer extends pulumi.ComponentResource {
   readonly activeDkimSelector: string;
   readonly mtaStsPolicyId: string;
   readonly certificateNotAfter: pulumi.Output<string>;
-  /** Private signing keys per selector (secrets), for the host's OpenDKIM. */
-  readonly dkimPrivateKeyPems: Readonly<Record<string, pulumi.Output<string>>>;
+  /** sha256 of the host bundle's manifest: what the host runs after a successful apply. */
+  readonly hostBundleHash: pulumi.Output<string>;
 
   constructor(name: string, args: TenantMailServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("penguinmails:mail:TenantMailServer", name, {}, opts);
     const { config } = args;
+
+    // Pulumi's own key to the admin account, for applying the host bundle; a secret in the state.
+    const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
 
     const host = new MailHost(`${name}-host`, {
       domain: config.domain,
@@ -38,7 +44,7 @@ export class TenantMailServer extends pulumi.ComponentResource {
       adminSshPublicKeys: config.adminSshPublicKeys,
       sshSourceCidrs: [...config.adminCidrs, ...config.deployCidrs],
       extraTags: config.tags,
-      userData: renderCloudInitUserData(config),
+      userData: deployKey.publicKeyOpenssh.apply((deployPublicKey) => renderCloudInitUserData(config, [deployPublicKey])),
     }, { parent: this });
 
     const dkim = new DkimKeys(`${name}-dkim`, { selectors: config.dkim.selectors }, { parent: this });
@@ -52,6 +58,14 @@ export class TenantMailServer extends pulumi.ComponentResource {
 
     const certificate = new MailCertificate(`${name}-tls`, { config, dnsApiToken: args.secrets.acmeDnsApiToken }, { parent: this });
 
+    const hostConfiguration = new HostConfiguration(`${name}-host-config`, {
+      connection: { host: host.ipv4Address, user: config.adminUser, privateKey: deployKey.privateKeyPem },
+      bundle: hostBundleOutput(tenantHostRenderContext(config), {
+        dkimPrivateKeyPems: dkim.privateKeyPems,
+        tlsCertificate: pulumi.all([certificate.fullchainPem, certificate.privateKeyPem]).apply(([fullchainPem, privateKeyPem]) => ({ fullchainPem, privateKeyPem })),
+      }),
+    }, { parent: this, dependsOn: [host] });
+
     this.mailHostname = mailHostname(config.domain);
     this.ipv4Address = host.ipv4Address;
     this.ipv6Address = host.ipv6Address;
@@ -59,14 +73,15 @@ export class TenantMailServer extends pulumi.ComponentResource {
     this.dkimSelectors = config.dkim.selectors;
     this.activeDkimSelector = config.dkim.active;
     this.mtaStsPolicyId = dns.mtaStsPolicyId;
-    this.dkimPrivateKeyPems = dkim.privateKeyPems;
     this.certificateNotAfter = certificate.certificate.notAfter;
+    this.hostBundleHash = hostConfiguration.bundleHash;
     this.registerOutputs({
       mailHostname: this.mailHostname,
       ipv4Address: this.ipv4Address,
       ipv6Address: this.ipv6Address,
       dnsRecords: this.dnsRecords,
       dkimSelectors: this.dkimSelectors,
+      hostBundleHash: this.hostBundleHash,
     });
   }
 }

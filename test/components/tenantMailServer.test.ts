@@ -9,7 +9,7 @@ import { parseTxtContent } from "../../baseline/dns/txt";
 import { tenantMtaStsPolicy } from "../../components/dns/mtaStsPolicy";
 import type { CapturedResource } from "../../tools/mockRuntime/capture";
 import { runProgramWithMocks, type MockRunResult } from "../../tools/mockRuntime/runProgram";
-import { isSecretMarker, unwrapSecrets } from "../../tools/mockRuntime/secrets";
+import { isSecretMarker, redactSecrets, unwrapSecrets } from "../../tools/mockRuntime/secrets";
 
 const projectDir = resolve(__dirname, "../..");
 let plan: MockRunResult;
@@ -41,7 +41,7 @@ beforeAll(async () => {
 describe("the dev stack under mocks", () => {
   it("nests every resource under the tenant component with the penguinmails:mail: type tokens", () => {
     const server = only("penguinmails:mail:TenantMailServer");
-    for (const type of ["penguinmails:mail:MailHost", "penguinmails:mail:DkimKeys", "penguinmails:mail:MailDns"]) {
+    for (const type of ["penguinmails:mail:MailHost", "penguinmails:mail:DkimKeys", "penguinmails:mail:MailDns", "penguinmails:mail:MailCertificate", "penguinmails:mail:HostConfiguration"]) {
       expect(only(type).parent).toBe(server.urn);
     }
     const components = new Set(plan.resources.filter((r) => !r.custom).map((r) => r.urn));
@@ -71,6 +71,27 @@ describe("the dev stack under mocks", () => {
     expect(userData).toContain("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPD3xfSLExoLTCvfdLB0qg3ltBZdzupkFrqpnNkcf1Nd");
     expect(userData).not.toMatch(/PRIVATE KEY|acmeDnsApiToken|\[secret\]/);
     expect(droplet.ignoreChanges).toContain("userData");
+  });
+
+  it("applies the host bundle over SSH as the admin user with Pulumi's own deploy key, triggered by the bundle hash", () => {
+    const server = only("penguinmails:mail:TenantMailServer");
+    const deployKey = ofType("tls:index/privateKey:PrivateKey").find((k) => k.parent === server.urn)!;
+    expect(deployKey.inputs).toMatchObject({ algorithm: "ED25519" });
+    const deployPublicKey = String(unwrapSecrets(deployKey.outputs.publicKeyOpenssh)).trim();
+    expect(String(only("digitalocean:index/droplet:Droplet").inputs.userData)).toContain(deployPublicKey);
+
+    const commands = ofType("command:remote:Command");
+    const apply = commands.find((c) => c.name.endsWith("-apply"))!;
+    const connection = apply.inputs.connection as Record<string, unknown>;
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    expect(unwrapSecrets(connection)).toMatchObject({ host: droplet.outputs.ipv4Address, user: "mailadmin" });
+    expect(JSON.stringify(redactSecrets(connection))).not.toMatch(/PRIVATE KEY/);
+    expect(JSON.stringify(unwrapSecrets(connection))).toMatch(/PRIVATE KEY/);
+    const hash = (unwrapSecrets(plan.outputs) as Record<string, string>).hostBundleHash!;
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(apply.inputs.triggers).toEqual([hash]);
+    const upload = only("command:remote:CopyToRemote");
+    expect(isSecretMarker(upload.inputs.source)).toBe(true);
   });
 
   it("gives the droplet the admin keys by fingerprint", () => {

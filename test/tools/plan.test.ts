@@ -53,6 +53,21 @@ describe("npm run plan", () => {
     expect(readFileSync(jsonFile, "utf8")).not.toMatch(/PRIVATE KEY/);
   });
 
+  it("writes the host bundle that would ship with --out, secret files replaced by notes", () => {
+    const outDir = join(workDir, "bundle");
+    const run = plan("--stack", "dev", "--quiet", "--out", outDir);
+    expect(run.code).toBe(0);
+    const mainCf = readFileSync(join(outDir, "files/etc/postfix/main.cf"), "utf8");
+    expect(mainCf).toMatch(/^myhostname = mail\.tenant-one\.example$/m);
+    const manifest = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8"));
+    const hash = /hostBundleHash: "([0-9a-f]{64})"/.exec(run.stdout)?.[1];
+    expect(hash).toBeDefined();
+    const secretFiles = (manifest.files as Array<{ path: string; secret?: boolean }>).filter((f) => f.secret).map((f) => f.path);
+    expect(secretFiles).toEqual(expect.arrayContaining(["/etc/opendkim/keys/pm202611.private", "/etc/penguinmails/tls/privkey.pem"]));
+    for (const path of secretFiles) expect(readFileSync(join(outDir, "files", path), "utf8")).not.toMatch(/PRIVATE KEY/);
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+
   it("is deterministic: two plans print the same thing", () => {
     const withoutTimings = (text: string) => text.replace(/ in [\d.]+ ms\)$/m, ")");
     expect(withoutTimings(plan("--stack", "dev").stdout)).toBe(withoutTimings(plan("--stack", "dev").stdout));

@@ -3,14 +3,15 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { redactSecrets } from "../mockRuntime/secrets";
-import { StackConfigError } from "../mockRuntime/stackConfig";
+import { readStackConfig, StackConfigError } from "../mockRuntime/stackConfig";
 import { PolicyCrashError } from "../policy/evaluate";
 import { PolicyConfigError } from "../policy/packConfig";
 import { renderPolicyReport, renderPolicySummary } from "../policy/render";
 import { ProgramError, runPolicyCheck } from "../policy/runPolicyCheck";
 import { renderOutputs, renderPlanTree } from "./renderPlanTree";
+import { writePlannedHostBundle } from "./writePlannedHostBundle";
 
-const usage = `usage: npm run plan -- --stack <name> [--program DIR] [--json FILE] [--policy-pack-config FILE] [--quiet]
+const usage = `usage: npm run plan -- --stack <name> [--program DIR] [--json FILE] [--out DIR] [--policy-pack-config FILE] [--quiet]
 
 Runs the stack's program offline under Pulumi's mock runtime with Pulumi.<name>.yaml, prints
 every resource it would create with its inputs (secrets shown as [secret]), and the report of
@@ -18,6 +19,7 @@ the mail-security-baseline policy pack over them.
   --stack NAME   the stack whose Pulumi.NAME.yaml to read (required)
   --program DIR  the Pulumi program directory (default: this project)
   --json FILE    also write the captured resources (secrets redacted) as JSON
+  --out DIR      also write the host bundle that would ship (secret files replaced by notes)
   --policy-pack-config FILE   policy levels and settings, as pulumi's flag of that name
   --quiet        print the resource tree without inputs
 Exit codes: 0 planned, 1 a mandatory policy violation, 2 invalid config or a failing program.`;
@@ -33,6 +35,7 @@ async function main(): Promise<number> {
         stack: { type: "string" },
         program: { type: "string" },
         json: { type: "string" },
+        out: { type: "string" },
         "policy-pack-config": { type: "string" },
         quiet: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
@@ -74,6 +77,10 @@ async function main(): Promise<number> {
     };
     writeFileSync(args.json, JSON.stringify(captured, null, 2) + "\n");
     console.log(`\nWrote ${result.resources.length} resources to ${args.json}`);
+  }
+  if (args.out) {
+    const written = writePlannedHostBundle(result, readStackConfig(programDir, args.stack), args.out);
+    console.log(`\nWrote the host bundle (${written.length} files, secrets left out) to ${args.out}`);
   }
   return report.mandatoryCount > 0 ? 1 : 0;
 }

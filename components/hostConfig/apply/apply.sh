@@ -6,8 +6,8 @@
 #   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]
 #
 # 1. Verify the bundle (manifest hash, every file's sha256) and install missing packages.
-# 2. Compare every file with the installed one (content, mode, owner). Nothing differs: stop here,
-#    nothing is reloaded.
+# 2. Compare every file with the installed one (content, mode, owner). Nothing differs: stop here;
+#    nothing is reloaded (a unit found stopped is started, a running one never touched).
 # 3. Validate with each changed daemon's own checker in a private mount namespace where the staged
 #    files sit at their real paths over the live tree (includes and key paths resolve to the new
 #    files, nothing is visible to the running daemons). For a firewall change, also load the staged

@@ -12,7 +12,11 @@ export const uploadPath = `${uploadDir}/host-bundle.sh`;
  * carries private keys, SFTP creates files 0644, and Debian's useradd (cloud-init's) leaves home
  * directories 0755. host-bundle.sh re-asserts the mode on every apply.
  */
-export const prepareUploadCommand = `install -d -m 0700 "$HOME/${uploadDir}" && chmod 0700 "$HOME/${uploadDir}"`;
+export const prepareUploadCommand =
+  // On a new droplet cloud-init is still upgrading packages: wait for first boot to finish so the
+  // apply's apt and service restarts don't race it (a host without cloud-init returns at once).
+  `{ command -v cloud-init >/dev/null && cloud-init status --wait >/dev/null || true; } && ` +
+  `install -d -m 0700 "$HOME/${uploadDir}" && chmod 0700 "$HOME/${uploadDir}"`;
 
 /**
  * Runs the uploaded bundle as root. The expected hash refuses a stale upload; the address this

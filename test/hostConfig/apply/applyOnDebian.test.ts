@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostPackages } from "../../../components/hostConfig/apply/serviceTable";
 import { buildHostBundle } from "../../../components/hostConfig/bundle/buildHostBundle";
@@ -7,7 +7,7 @@ import { hostLayout } from "../../../components/hostConfig/hostLayout";
 import { checkedServices } from "../../../tools/check/services";
 import { probe } from "../../../tools/check/probe";
 import { startDebianHost, type DebianHost } from "../../../tools/lab/debianHost";
-import { testRsaKeyPem } from "../bundle/bundleFixture";
+import { selfSignedCertificate, testRsaKeyPem } from "../bundle/bundleFixture";
 import { auditEvents, labContext, prepareUpload, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "./labApply";
 
 // A cold rootfs build with the host's packages takes minutes; later runs reuse it.
@@ -113,6 +113,33 @@ describe("the apply script on a booted Debian 12", () => {
     expect(events.find((e) => e.eventType === "infrastructure.config.applied")?.changeset?.after).toEqual({ [site.path]: createHash("sha256").update(site.content).digest("hex") });
     const statesAfter = await unitStates(host);
     for (const unit of Object.keys(statesBefore)) expect(statesAfter[unit], unit).toBe(statesBefore[unit]);
+  }, APPLY_TIMEOUT_MS);
+
+  it("installs a new certificate and reloads exactly the three listeners that serve it", async () => {
+    const ctx = labContextFor();
+    const cert = selfSignedCertificate(ctx.mailHostname, ctx.mtaStsHostname);
+    const withCert = buildHostBundle(ctx, { dkimPrivateKeyPems: { mail: testRsaKeyPem() }, tlsCertificate: cert });
+    const statesBefore = await unitStates(host);
+    const eventsBefore = (await auditEvents(host)).length;
+    const run = await uploadAndApply(host, withCert);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain("changes 2 file(s) of: dovecot postfix nginx");
+    const events = await newEvents(eventsBefore);
+    expect(serviceEvents(events).map((e) => e.resourceId)).toEqual(["dovecot", "postfix", "nginx"]);
+    const serial = new X509Certificate(cert.fullchainPem).serialNumber;
+    for (const port of [25, 993, 443]) {
+      const result = await handshake(port);
+      expect(result.error, `port ${port}`).toBeUndefined();
+      expect(result.notAfter, `port ${port}`).toBe(new Date(new X509Certificate(cert.fullchainPem).validTo).toISOString());
+    }
+    expect((await host.exec(`openssl x509 -noout -serial -in ${hostLayout.tls.fullchain}`)).stdout.trim()).toBe(`serial=${serial}`);
+    expect((await host.exec(`stat -c '%a %U' ${hostLayout.tls.privateKey}`)).stdout.trim()).toBe("600 root");
+    const statesAfter = await unitStates(host);
+    for (const unit of ["unbound.service", "opendkim.service", "postfwd.service", "ssh.service", "fail2ban.service"]) expect(statesAfter[unit], unit).toBe(statesBefore[unit]);
+
+    // A bundle without a certificate again (as before issuance) keeps the host's pair.
+    const back = await uploadAndApply(host, good);
+    expect(back.stdout).toContain("unchanged");
   }, APPLY_TIMEOUT_MS);
 
   it("rolls back a Postfix setting that only fails at runtime, naming main.cf, and keeps serving", async () => {

@@ -35,13 +35,13 @@ export function testRsaKeyPem(): string {
   return rsaKey;
 }
 
-/** A self-signed ECDSA P-256 pair for `hostname`, made by this machine's openssl. */
-export function selfSignedCertificate(hostname: string): TlsCertificatePems {
+/** A self-signed ECDSA P-256 pair for `hostname` (and any further names), made by this machine's openssl. */
+export function selfSignedCertificate(hostname: string, ...moreNames: string[]): TlsCertificatePems {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-cert-"));
   try {
     execFileSync("openssl", [
       "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
-      "-subj", `/CN=${hostname}`, "-addext", `subjectAltName=DNS:${hostname}`,
+      "-subj", `/CN=${hostname}`, "-addext", `subjectAltName=${[hostname, ...moreNames].map((n) => `DNS:${n}`).join(",")}`,
       "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"),
     ], { stdio: "ignore" });
     return { fullchainPem: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), privateKeyPem: fs.readFileSync(path.join(dir, "key.pem"), "utf8") };

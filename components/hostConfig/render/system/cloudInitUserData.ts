@@ -22,10 +22,12 @@ function yamlLiteralBlock(text: string, indent: string): string[] {
  * metadata service. It has no bundle version in it either: a changed user data replaces the
  * droplet, so it must change only when the admin user or keys change.
  */
-export function renderCloudInitUserData(config: TenantConfig): string {
-  const authorizedKeys = config.adminSshPublicKeys.map((key) =>
-    key.comment ? `${key.canonical} ${key.comment}` : key.canonical,
-  );
+export function renderCloudInitUserData(config: TenantConfig, deployPublicKeys: readonly string[] = []): string {
+  // The deploy key is how `pulumi up` reaches the admin account to apply the host bundle.
+  const authorizedKeys = [
+    ...config.adminSshPublicKeys.map((key) => (key.comment ? `${key.canonical} ${key.comment}` : key.canonical)),
+    ...deployPublicKeys.map((key) => key.trim()),
+  ];
   const [blockHead, ...blockLines] = yamlLiteralBlock(renderSshdHardeningSettings(config.adminUser), "      ");
   return [
     // cloud-init reads the file as cloud-config only when this is its very first line.

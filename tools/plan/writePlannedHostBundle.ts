@@ -1,0 +1,49 @@
+import { decodeConfigValue } from "../../components/config/loadTenantConfig";
+import { parseTenantConfig } from "../../components/config/parseTenantConfig";
+import { configNamespace, formatConfigProblems } from "../../components/config/tenantConfig";
+import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
+import { writeHostBundle } from "../../components/hostConfig/bundle/writeHostBundle";
+import { tenantHostRenderContext } from "../../components/hostConfig/tenantRenderContext";
+import type { CapturedResource } from "../mockRuntime/capture";
+import type { MockRunResult } from "../mockRuntime/runProgram";
+import { unwrapSecrets } from "../mockRuntime/secrets";
+import type { StackConfig } from "../mockRuntime/stackConfig";
+
+function outputsOf(resource: CapturedResource): Record<string, string> {
+  return unwrapSecrets(resource.outputs) as Record<string, string>;
+}
+
+/**
+ * Writes the host bundle the plan would ship, secrets left out, so an operator reads exactly
+ * what lands on the host. The bundle is rebuilt from the stack's config and the planned keys
+ * and certificate, and must hash to what the program planned: a drift is an error, not a guess.
+ */
+export function writePlannedHostBundle(result: MockRunResult, stackConfig: StackConfig, outDir: string): string[] {
+  const raw = Object.fromEntries(
+    Object.entries(stackConfig.values)
+      .filter(([key]) => key.startsWith(`${configNamespace}:`))
+      .map(([key, value]) => [key.slice(configNamespace.length + 1), decodeConfigValue(value)]),
+  );
+  const parsed = parseTenantConfig(raw);
+  if (!parsed.ok) throw new Error(formatConfigProblems(parsed.problems));
+  const { config } = parsed;
+
+  const dkimComponent = result.resources.find((r) => r.type === "penguinmails:mail:DkimKeys");
+  const certificate = result.resources.find((r) => r.type === "pulumi-nodejs:dynamic/certificate:AcmeCertificate");
+  if (!dkimComponent || !certificate) throw new Error("--out needs this project's tenant program: no DkimKeys or AcmeCertificate was planned");
+  const dkimPrivateKeyPems = Object.fromEntries(
+    result.resources
+      .filter((r) => r.parent === dkimComponent.urn)
+      .map((key) => [key.name.slice(dkimComponent.name.length + 1), outputsOf(key).privateKeyPem]),
+  );
+  const issued = outputsOf(certificate);
+  const bundle = buildHostBundle(tenantHostRenderContext(config), {
+    dkimPrivateKeyPems,
+    tlsCertificate: { fullchainPem: `${issued.certificatePem}${issued.chainPem ?? ""}`, privateKeyPem: issued.privateKeyPem },
+  });
+  const plannedHash = unwrapSecrets(result.outputs.hostBundleHash);
+  if (bundle.hash !== plannedHash) {
+    throw new Error(`the rebuilt host bundle (${bundle.hash}) differs from the planned one (${String(plannedHash)})`);
+  }
+  return writeHostBundle(bundle, outDir, { includeSecrets: false });
+}

@@ -1,6 +1,5 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostPackages } from "../../../components/hostConfig/apply/serviceTable";
 import { buildHostBundle } from "../../../components/hostConfig/bundle/buildHostBundle";
 import { assembleHostBundle, type HostBundle } from "../../../components/hostConfig/bundle/hostBundle";
 import { hostLayout } from "../../../components/hostConfig/hostLayout";
@@ -44,7 +43,7 @@ async function handshake(port: number) {
 }
 
 beforeAll(async () => {
-  host = await startDebianHost({ extraPackages: hostPackages() });
+  host = await startDebianHost();
   await prepareUpload(host);
   good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
 }, BOOT_TIMEOUT_MS);

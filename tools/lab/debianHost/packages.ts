@@ -1,3 +1,5 @@
+import { hostPackages } from "../../../components/hostConfig/apply/serviceTable";
+
 /** What every lab host has, whatever it is for: a booting systemd, sshd for Pulumi's command provider, sudo for the admin user. */
 export const BASE_PACKAGES: readonly string[] = [
   "systemd",
@@ -11,21 +13,11 @@ export const BASE_PACKAGES: readonly string[] = [
 
 /**
  * The mail host's daemons and their helpers, installed as Debian ships them (unconfigured)
- * so the apply script configures them exactly as it will on a droplet. Extend it rather than
- * replace it: `[...DEFAULT_EXTRA_PACKAGES, "lynis"]`.
+ * so the apply script configures them exactly as it will on a droplet: the apply script's own
+ * package list, so the lab and the droplet never differ. Extend it rather than replace it:
+ * `[...DEFAULT_EXTRA_PACKAGES, "lynis"]`.
  */
-export const DEFAULT_EXTRA_PACKAGES: readonly string[] = [
-  "postfix",
-  "dovecot-imapd",
-  "opendkim",
-  "opendkim-tools",
-  "fail2ban",
-  "nftables",
-  "nginx",
-  "unbound",
-  "unattended-upgrades",
-  "python3-systemd",
-];
+export const DEFAULT_EXTRA_PACKAGES: readonly string[] = hostPackages();
 
 const DEBIAN_PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 

@@ -38,6 +38,9 @@ describe("the policy definitions", () => {
       "dkim-key-strength",
       "dmarc-record-valid",
       "dmarc-single-record",
+      "host-bundle-nftables-ports",
+      "host-bundle-smtp-auth-and-relay",
+      "host-bundle-tls-listeners",
       "spf-record-valid",
       "spf-single-record",
       "tls-private-key-strength",
@@ -76,7 +79,7 @@ describe("the policy definitions", () => {
   });
 
   it("are grouped one module per service, and index.ts only constructs the pack from them", () => {
-    expect(policyGroups.map((g) => g.module)).toEqual(["policies/tls.ts", "policies/acme.ts", "policies/digitalocean.ts", "policies/cloudflare.ts", "policies/dns.ts"]);
+    expect(policyGroups.map((g) => g.module)).toEqual(["policies/tls.ts", "policies/acme.ts", "policies/digitalocean.ts", "policies/cloudflare.ts", "policies/dns.ts", "policies/hostBundle.ts"]);
     const index = readFileSync(join(projectDir, "policies/index.ts"), "utf8");
     const code = index.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
     expect(code).toEqual([

@@ -11,15 +11,15 @@ export interface Cidr {
 
 export type CidrParseResult = { ok: true; cidr: Cidr } | { ok: false; error: string };
 
-function ipv4ToBigInt(address: string): bigint {
+export function ipv4ToBigInt(address: string): bigint {
   return address.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
 }
 
-function bigIntToIpv4(value: bigint): string {
+export function bigIntToIpv4(value: bigint): string {
   return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
 }
 
-function ipv6ToBigInt(address: string): bigint {
+export function ipv6ToBigInt(address: string): bigint {
   const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
   const headGroups = head ? head.split(":") : [];
   const tailGroups = tail ? tail.split(":") : [];
@@ -36,7 +36,8 @@ function ipv6ToBigInt(address: string): bigint {
   return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
 }
 
-function bigIntToIpv6(value: bigint): string {
+/** RFC 5952 text (the form `ip` prints), so addresses compare equal as strings. */
+export function bigIntToIpv6(value: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn));
   let bestStart = -1;
   let bestLength = 0;
@@ -100,4 +101,12 @@ export function cidrHasHostBitsSet(cidr: Cidr): boolean {
 /** True when the block covers every address of its family (0.0.0.0/0, ::/0 and their spellings). */
 export function cidrCoversEverything(cidr: Cidr): boolean {
   return cidr.prefixLength === 0;
+}
+
+/** True when the two blocks share an address (one contains the other). */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.family !== b.family) return false;
+  const toValue = (c: Cidr): bigint => (c.family === 4 ? ipv4ToBigInt(c.address) : ipv6ToBigInt(c.address));
+  const shift = BigInt((a.family === 4 ? 32 : 128) - Math.min(a.prefixLength, b.prefixLength));
+  return toValue(a) >> shift === toValue(b) >> shift;
 }

@@ -23,6 +23,11 @@ export const sshPort: PortRule = { protocol: "tcp", port: 22, service: "ssh" };
 /** Every inbound port any source may ever reach; anything else is closed. */
 export const allowedInboundPorts: readonly PortRule[] = [...publicInboundPorts, sshPort];
 
+/** The port numbers of one protocol among some rules, e.g. every allowed inbound TCP port. */
+export function portNumbers(rules: readonly PortRule[], protocol: TransportProtocol): number[] {
+  return rules.filter((rule) => rule.protocol === protocol).map((rule) => rule.port);
+}
+
 /** What the host itself needs to reach: delivery, DNS, packages and ACME, time. */
 export const allowedOutboundPorts: readonly PortRule[] = [
   { protocol: "tcp", port: 25, service: "smtp" },

@@ -3,7 +3,7 @@
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { cidrCoversEverything, parseCidr } from "../baseline/cidr";
 import { sshRsaMinimumBits } from "../baseline/keys";
-import { allowedInboundPorts, sshPort } from "../baseline/network";
+import { allowedInboundPorts, portNumbers, sshPort } from "../baseline/network";
 import { parseSshPublicKey } from "../baseline/sshPublicKey";
 import {
   asArray,
@@ -97,7 +97,6 @@ interface InboundPortsConfig {
 
 const allowedList = (ports: readonly number[], protocol: string): string => (ports.length > 0 ? ports.join(", ") : `no ${protocol} port is allowed`);
 
-const portsOf = (protocol: string): number[] => allowedInboundPorts.filter((rule) => rule.protocol === protocol).map((rule) => rule.port);
 
 const inboundPortsSchema: PolicyConfigSchema = {
   properties: {
@@ -105,14 +104,14 @@ const inboundPortsSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "integer", minimum: 1, maximum: maximumPort },
       uniqueItems: true,
-      default: portsOf("tcp"),
+      default: portNumbers(allowedInboundPorts, "tcp"),
       description: "TCP ports an inbound rule may open (the baseline's mail, HTTPS and SSH ports).",
     },
     allowedUdpPorts: {
       type: "array",
       items: { type: "integer", minimum: 1, maximum: maximumPort },
       uniqueItems: true,
-      default: portsOf("udp"),
+      default: portNumbers(allowedInboundPorts, "udp"),
       description: "UDP ports an inbound rule may open.",
     },
     allowIcmp: { type: "boolean", default: false, description: "Whether inbound ICMP rules are allowed." },

@@ -9,7 +9,7 @@
 
 import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { parseCidr } from "../baseline/cidr";
-import { allowedInboundPorts, sshPort } from "../baseline/network";
+import { allowedInboundPorts, portNumbers, sshPort } from "../baseline/network";
 import { allowedTlsVersions, forbiddenCipherClasses, minimumTlsVersion } from "../baseline/tls";
 import { policyConfig, type MailResourcePolicy } from "./common";
 
@@ -56,8 +56,20 @@ export function parseUstar(archive: Buffer): Map<string, string> {
   return files;
 }
 
+// Three policies read every bundle: unpack each once (bounded, so a long-lived analyzer stays small).
+const unpackedBundles = new Map<string, HostBundleFile[] | undefined>();
+const unpackedBundlesLimit = 256;
+
 /** The files a packed host bundle installs, or undefined when the text is not a host bundle. */
 export function unpackHostBundleText(text: string): HostBundleFile[] | undefined {
+  if (unpackedBundles.has(text)) return unpackedBundles.get(text);
+  const files = unpackHostBundle(text);
+  if (unpackedBundles.size >= unpackedBundlesLimit) unpackedBundles.delete(unpackedBundles.keys().next().value as string);
+  unpackedBundles.set(text, files);
+  return files;
+}
+
+function unpackHostBundle(text: string): HostBundleFile[] | undefined {
   const marker = `\n${hostBundleDataMarker}\n`;
   const at = text.indexOf(marker);
   if (at < 0) return undefined;
@@ -522,7 +534,6 @@ interface NftablesPortsConfig {
   sshPort: number;
 }
 
-const portsOf = (protocol: string): number[] => allowedInboundPorts.filter((rule) => rule.protocol === protocol).map((rule) => rule.port);
 
 const nftablesPortsSchema: PolicyConfigSchema = {
   properties: {
@@ -530,14 +541,14 @@ const nftablesPortsSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "integer", minimum: 1, maximum: maximumPort },
       uniqueItems: true,
-      default: portsOf("tcp"),
+      default: portNumbers(allowedInboundPorts, "tcp"),
       description: "TCP ports the input chain may accept.",
     },
     allowedUdpPorts: {
       type: "array",
       items: { type: "integer", minimum: 1, maximum: maximumPort },
       uniqueItems: true,
-      default: portsOf("udp"),
+      default: portNumbers(allowedInboundPorts, "udp"),
       description: "UDP ports the input chain may accept.",
     },
     sshPort: { type: "integer", minimum: 1, maximum: maximumPort, default: sshPort.port, description: "The port sshd listens on: accepted only with a saddr restriction." },

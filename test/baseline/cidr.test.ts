@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cidrCoversEverything, cidrHasHostBitsSet, parseCidr } from "../../baseline/cidr";
+import { cidrCoversEverything, cidrHasHostBitsSet, cidrsOverlap, parseCidr } from "../../baseline/cidr";
 
 function parsed(text: string) {
   const result = parseCidr(text);
@@ -33,5 +33,19 @@ describe("parseCidr", () => {
   it("recognises every spelling of 'everything'", () => {
     for (const text of ["0.0.0.0/0", "::/0", "0::0/0", "10.0.0.0/0"]) expect(cidrCoversEverything(parsed(text))).toBe(true);
     expect(cidrCoversEverything(parsed("0.0.0.0/1"))).toBe(false);
+  });
+});
+
+describe("cidrsOverlap", () => {
+  it.each([
+    ["198.51.100.0/27", "198.51.100.16/28", true],
+    ["198.51.100.0/27", "198.51.100.32/27", false],
+    ["198.51.100.5", "198.51.100.0/24", true],
+    ["fd42:1ab:0:1::/64", "fd42:1ab::/48", true],
+    ["fd42:1ab:0:1::/64", "fd42:1ab:0:2::/64", false],
+    ["198.51.100.0/24", "::/0", false],
+  ])("%s and %s: %s", (a, b, expected) => {
+    expect(cidrsOverlap(parsed(a), parsed(b))).toBe(expected);
+    expect(cidrsOverlap(parsed(b), parsed(a))).toBe(expected);
   });
 });

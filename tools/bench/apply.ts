@@ -7,14 +7,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { hostPackages } from "../../components/hostConfig/apply/serviceTable";
 import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
-import { auditEvents, labContext, prepareUpload, serviceEvents, unitStates, uploadAndApply } from "../../test/hostConfig/apply/labApply";
+import { auditEvents, labContext, labDkimKeys, prepareUpload, serviceEvents, unitStates, uploadAndApply } from "../lab/labApply";
 import { startDebianHost } from "../lab/debianHost";
 
 async function main(): Promise<void> {
   const host = await startDebianHost({ extraPackages: hostPackages(), log: (line) => console.error(line) });
   try {
     const dkim = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    const bundle = buildHostBundle(labContext(host), { dkimPrivateKeyPems: { mail: dkim } });
+    const ctx = labContext(host);
+    const bundle = buildHostBundle(ctx, { dkimPrivateKeyPems: labDkimKeys(ctx, dkim) });
 
     const started = Date.now();
     await prepareUpload(host);

@@ -1,24 +1,19 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { decodeConfigValue } from "../../components/config/loadTenantConfig";
 import { parseTenantConfig } from "../../components/config/parseTenantConfig";
+import { configNamespace } from "../../components/config/tenantConfig";
 import { TenantMailServer } from "../../components/tenantMailServer";
 import { tenantResourcePrefix } from "../../components/tenantNames";
 import { runProgramWithMocks } from "../mockRuntime/runProgram";
 import { evaluatePolicies } from "../policy/evaluate";
-import { readStackConfig } from "../mockRuntime/stackConfig";
+import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
 
 const projectDir = resolve(__dirname, "../..");
 
 /** The dev stack's tenant, repeated under distinct domains. */
 function tenantConfigs(count: number) {
-  const stack = readStackConfig(projectDir, "dev");
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(stack.values)) {
-    if (!key.startsWith("penguinmails-mail:")) continue;
-    raw[key.slice("penguinmails-mail:".length)] = decodeConfigValue(value);
-  }
+  const raw = namespaceConfig(readStackConfig(projectDir, "dev"), configNamespace);
   return Array.from({ length: count }, (_, i) => {
     const result = parseTenantConfig({ ...raw, domain: `tenant-${i + 1}.example` });
     if (!result.ok) throw new Error(result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));

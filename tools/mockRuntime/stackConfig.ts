@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
+import { decodeConfigValue } from "../../components/config/loadTenantConfig";
 
 export interface StackConfig {
   readonly project: string;
@@ -71,4 +72,13 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
     }
   }
   return { project, stack, values, secretKeys };
+}
+
+/** One namespace's keys without the prefix, values decoded as a program reads them. */
+export function namespaceConfig(stackConfig: StackConfig, namespace: string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(stackConfig.values)
+      .filter(([key]) => key.startsWith(`${namespace}:`))
+      .map(([key, value]) => [key.slice(namespace.length + 1), decodeConfigValue(value)]),
+  );
 }

@@ -1,4 +1,3 @@
-import { decodeConfigValue } from "../../components/config/loadTenantConfig";
 import { parseTenantConfig } from "../../components/config/parseTenantConfig";
 import { configNamespace, formatConfigProblems } from "../../components/config/tenantConfig";
 import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
@@ -7,7 +6,7 @@ import { tenantHostRenderContext } from "../../components/hostConfig/tenantRende
 import type { CapturedResource } from "../mockRuntime/capture";
 import type { MockRunResult } from "../mockRuntime/runProgram";
 import { unwrapSecrets } from "../mockRuntime/secrets";
-import type { StackConfig } from "../mockRuntime/stackConfig";
+import { namespaceConfig, type StackConfig } from "../mockRuntime/stackConfig";
 
 function outputsOf(resource: CapturedResource): Record<string, string> {
   return unwrapSecrets(resource.outputs) as Record<string, string>;
@@ -19,12 +18,7 @@ function outputsOf(resource: CapturedResource): Record<string, string> {
  * and certificate, and must hash to what the program planned: a drift is an error, not a guess.
  */
 export function writePlannedHostBundle(result: MockRunResult, stackConfig: StackConfig, outDir: string): string[] {
-  const raw = Object.fromEntries(
-    Object.entries(stackConfig.values)
-      .filter(([key]) => key.startsWith(`${configNamespace}:`))
-      .map(([key, value]) => [key.slice(configNamespace.length + 1), decodeConfigValue(value)]),
-  );
-  const parsed = parseTenantConfig(raw);
+  const parsed = parseTenantConfig(namespaceConfig(stackConfig, configNamespace));
   if (!parsed.ok) throw new Error(formatConfigProblems(parsed.problems));
   const { config } = parsed;
 

@@ -7,7 +7,7 @@ import { checkedServices } from "../../../tools/check/services";
 import { probe } from "../../../tools/check/probe";
 import { startDebianHost, type DebianHost } from "../../../tools/lab/debianHost";
 import { selfSignedCertificate, testRsaKeyPem } from "../bundle/bundleFixture";
-import { auditEvents, labContext, prepareUpload, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "./labApply";
+import { auditEvents, labContext, labDkimKeys, prepareUpload, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "../../../tools/lab/labApply";
 
 // A cold rootfs build with the host's packages takes minutes; later runs reuse it.
 const BOOT_TIMEOUT_MS = 15 * 60_000;
@@ -45,7 +45,7 @@ async function handshake(port: number) {
 beforeAll(async () => {
   host = await startDebianHost();
   await prepareUpload(host);
-  good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+  good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
 }, BOOT_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -117,7 +117,7 @@ describe("the apply script on a booted Debian 12", () => {
   it("installs a new certificate and reloads exactly the three listeners that serve it", async () => {
     const ctx = labContextFor();
     const cert = selfSignedCertificate(ctx.mailHostname, ctx.mtaStsHostname);
-    const withCert = buildHostBundle(ctx, { dkimPrivateKeyPems: { mail: testRsaKeyPem() }, tlsCertificate: cert });
+    const withCert = buildHostBundle(ctx, { dkimPrivateKeyPems: labDkimKeys(ctx, testRsaKeyPem()), tlsCertificate: cert });
     const statesBefore = await unitStates(host);
     const eventsBefore = (await auditEvents(host)).length;
     const run = await uploadAndApply(host, withCert);
@@ -172,7 +172,7 @@ describe("the apply script on a booted Debian 12", () => {
     expect(rejected.stdout).toContain(`nftables: \`nft -c -f ${ruleset}\` failed`);
 
     // A valid ruleset whose SSH sources leave out the address this deploy comes from.
-    const elsewhere = buildHostBundle(labContextFor({ adminCidrs: ["203.0.113.0/28"] }), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+    const elsewhere = buildHostBundle(labContextFor({ adminCidrs: ["203.0.113.0/28"] }), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
     const lockout = await uploadAndApply(host, elsewhere);
     expect(lockout.code, lockout.stdout).toBe(3);
     expect(lockout.stdout).toContain("the staged ruleset would lock SSH out");
@@ -180,7 +180,7 @@ describe("the apply script on a booted Debian 12", () => {
 
     // An sshd config that no longer admits the deploying account.
     const sshdBefore = await liveSha(hostLayout.sshdDropIn);
-    const otherAdmin = buildHostBundle(labContextFor({ adminUser: "mailadmin" }), { dkimPrivateKeyPems: { mail: testRsaKeyPem() } });
+    const otherAdmin = buildHostBundle(labContextFor({ adminUser: "mailadmin" }), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
     const shutOut = await uploadAndApply(host, otherAdmin);
     expect(shutOut.code, shutOut.stdout).toBe(3);
     expect(shutOut.stdout).toContain(`ssh: the new sshd config would lock out ${host.adminUser}, who is deploying (AllowUsers mailadmin)`);

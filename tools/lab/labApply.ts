@@ -1,26 +1,29 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseTenantConfig } from "../../../components/config/parseTenantConfig";
-import { formatConfigProblems } from "../../../components/config/tenantConfig";
-import { tenantMtaStsPolicy } from "../../../components/dns/mtaStsPolicy";
-import { applyCommand, prepareUploadCommand, uploadPath } from "../../../components/hostConfig/apply/remoteCommands";
-import { serviceOrder, serviceRuntimes } from "../../../components/hostConfig/apply/serviceTable";
-import type { HostBundle } from "../../../components/hostConfig/bundle/hostBundle";
-import { packHostBundle } from "../../../components/hostConfig/bundle/packHostBundle";
-import { hostLayout } from "../../../components/hostConfig/hostLayout";
-import { hostRenderContext, type HostRenderContext } from "../../../components/hostConfig/renderContext";
-import type { CommandResult, DebianHost } from "../../../tools/lab/debianHost";
-import { validRawConfig } from "../../config/tenantConfigFixture";
+import { parseTenantConfig } from "../../components/config/parseTenantConfig";
+import { formatConfigProblems } from "../../components/config/tenantConfig";
+import { tenantMtaStsPolicy } from "../../components/dns/mtaStsPolicy";
+import { applyCommand, prepareUploadCommand, uploadPath } from "../../components/hostConfig/apply/remoteCommands";
+import { serviceOrder, serviceRuntimes } from "../../components/hostConfig/apply/serviceTable";
+import type { HostBundle } from "../../components/hostConfig/bundle/hostBundle";
+import { packHostBundle } from "../../components/hostConfig/bundle/packHostBundle";
+import { hostLayout } from "../../components/hostConfig/hostLayout";
+import { hostRenderContext, type HostRenderContext } from "../../components/hostConfig/renderContext";
+import type { CommandResult, DebianHost } from "./debianHost";
+import { configNamespace } from "../../components/config/tenantConfig";
+import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
 
 /**
- * The lab tenant: the lab host's own name (mail.lab.example), SSH open to this process's side of
- * the lab link, which is where ssh/scp (and Pulumi) come from.
+ * The lab tenant: the example stack's settings under the lab host's own name (mail.lab.example),
+ * SSH open to this process's side of the lab link, which is where ssh/scp (and Pulumi) come from.
  */
 export function labContext(host: DebianHost, overrides: Record<string, unknown> = {}): HostRenderContext {
   const domain = host.hostname.replace(/^mail\./, "");
   const result = parseTenantConfig({
-    ...validRawConfig(),
+    ...namespaceConfig(readStackConfig(path.resolve(__dirname, "../.."), "dev"), configNamespace),
+    // The example's deploy range lies in the lab's own address ranges; the lab deploys from its link.
+    deployCidrs: [],
     domain,
     alertEmail: `ops@${domain}`,
     // The account the lab's SSH key logs in as, as Pulumi would use config.adminUser.
@@ -30,6 +33,11 @@ export function labContext(host: DebianHost, overrides: Record<string, unknown> 
   });
   if (!result.ok) throw new Error(formatConfigProblems(result.problems));
   return hostRenderContext(result.config, "0.1.0-lab", tenantMtaStsPolicy(result.config));
+}
+
+/** One test key for every selector the lab tenant publishes. */
+export function labDkimKeys(ctx: HostRenderContext, privateKeyPem: string): Record<string, string> {
+  return Object.fromEntries(ctx.config.dkim.selectors.map((selector) => [selector, privateKeyPem]));
 }
 
 export interface ApplyRun extends CommandResult {

@@ -9,6 +9,9 @@ export const dkimRsaMinimumBits = 2048;
 /** The size our components generate: RFC 8301's floor; larger keys overflow some resolvers' TXT handling. */
 export const dkimRsaGeneratedBits = 2048;
 
+/** The spec rotates DKIM keys quarterly: a selector dated more than this many months ago is due. */
+export const dkimRotationMonths = 3;
+
 export const sshRsaMinimumBits = 3072;
 /** SSH public key algorithms accepted for admin access; DSA is absent on purpose (1024-bit only). */
 export const sshAllowedKeyTypes: readonly string[] = [

@@ -16,7 +16,7 @@ import { isMtaStsRecord, validateMtaStsRecord } from "../baseline/dns/mtaSts";
 import { isSpfRecord, parseSpf, spfDnsLookupCount, spfDnsLookupLimit, validateSpf } from "../baseline/dns/spf";
 import { isTlsRptRecord, validateTlsRpt } from "../baseline/dns/tlsRpt";
 import { parseTxtContent, validateTxtContent } from "../baseline/dns/txt";
-import { dkimRsaMinimumBits } from "../baseline/keys";
+import { dkimRotationMonths, dkimRsaMinimumBits } from "../baseline/keys";
 import {
   describeResource,
   policyConfig,
@@ -148,7 +148,7 @@ const selectorAgeSchema: PolicyConfigSchema = {
     maximumAgeMonths: {
       type: "integer",
       minimum: 1,
-      default: 3,
+      default: dkimRotationMonths,
       description: "How many months after the date in its name a selector is due for rotation (quarterly rotation: 3).",
     },
     referenceDate: {

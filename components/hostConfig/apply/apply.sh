@@ -1,7 +1,7 @@
 #!/bin/bash
 # apply.sh: installs a PenguinMails host bundle on this Debian 12 host, or leaves the host as it was.
 # Runs as root, shipped inside the bundle next to apply-settings.sh (generated from
-# components/hostConfig/apply/serviceTable.ts), manifest.json, manifest.tsv and files/.
+# hostBundle/apply/serviceTable.ts), manifest.json, manifest.tsv and files/.
 #
 #   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]
 #

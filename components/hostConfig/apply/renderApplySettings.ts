@@ -38,7 +38,7 @@ export function renderApplySettings(ctx: HostRenderContext): string {
     serviceRuntimes[service].checks.map((c) => `  ${shellQuote([service, c.command, c.failOutput ?? ""].join(FIELD))}`),
   );
   return [
-    "# apply-settings.sh: generated from components/hostConfig/apply/serviceTable.ts and the tenant's",
+    "# apply-settings.sh: generated from hostBundle/apply/serviceTable.ts and the tenant's",
     "# config; apply.sh sources it. Edit the TypeScript, not this file.",
     `TENANT_ID=${shellQuote(ctx.config.domain)}`,
     `MAIL_HOSTNAME=${shellQuote(ctx.mailHostname)}`,

@@ -1,6 +1,6 @@
-import { loadTenantConfig } from "./config/loadTenantConfig";
+import { loadTenantConfig } from "./loadTenantConfig";
 import { TenantMailServer } from "./tenantMailServer";
-import { tenantResourcePrefix } from "./tenantNames";
+import { tenantResourcePrefix } from "../tenant/names";
 
 /** The stack program: one tenant per stack, its outputs plain except for what is secret. */
 export async function tenantStackProgram() {

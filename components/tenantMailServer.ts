@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { MailCertificate } from "./certificate/mailCertificate";
-import type { TenantSecrets } from "./config/loadTenantConfig";
-import type { TenantConfig } from "./config/tenantConfig";
+import type { TenantSecrets } from "./loadTenantConfig";
+import type { TenantConfig } from "../tenant/tenantConfig";
 import { DkimKeys } from "./dkim/dkimKeys";
 import { MailDns, type PublishedDnsRecord } from "./dns/mailDns";
 import { MailHost } from "./host/mailHost";
 import { HostConfiguration, hostBundleOutput } from "./hostConfig/hostConfiguration";
-import { renderCloudInitUserData } from "./hostConfig/render/system";
-import { tenantHostRenderContext } from "./hostConfig/tenantRenderContext";
-import { mailHostname } from "./tenantNames";
+import { renderCloudInitUserData } from "../hostBundle/render/system";
+import { tenantHostRenderContext } from "../hostBundle/renderContext";
+import { mailHostname } from "../tenant/names";
 
 export interface TenantMailServerArgs {
   readonly config: TenantConfig;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { TenantConfig } from "../config/tenantConfig";
-import { mailHostname, mtaStsHostname } from "../tenantNames";
+import type { TenantConfig } from "../../tenant/tenantConfig";
+import { mailHostname, mtaStsHostname } from "../../tenant/names";
 import { AcmeCertificate } from "./acmeCertificate";
 
 export interface MailCertificateArgs {

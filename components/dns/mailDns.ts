@@ -8,9 +8,9 @@ import { buildSpfRecord } from "../../baseline/dns/spf";
 import { buildTlsRptRecord } from "../../baseline/dns/tlsRpt";
 import { renderTxtContent } from "../../baseline/dns/txt";
 import { certificateAuthorityCaa, cloudflareZoneSettings } from "../../baseline/tls";
-import type { TenantConfig } from "../config/tenantConfig";
-import { mailHostname, mtaStsHostname } from "../tenantNames";
-import { tenantMtaStsPolicy } from "./mtaStsPolicy";
+import type { TenantConfig } from "../../tenant/tenantConfig";
+import { mailHostname, mtaStsHostname } from "../../tenant/names";
+import { tenantMtaStsPolicy } from "../../tenant/mtaStsPolicy";
 
 export interface MailDnsArgs {
   readonly config: TenantConfig;

@@ -1,7 +1,7 @@
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshPublicKey } from "../../baseline/sshPublicKey";
-import { fleetTag, mailHostname, tenantTag } from "../tenantNames";
+import { fleetTag, mailHostname, tenantTag } from "../../tenant/names";
 import { firewallInboundRules, firewallOutboundRules } from "./firewallRules";
 
 export interface MailHostArgs {

@@ -1,11 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { applyCommand, prepareUploadCommand, uploadPath } from "./apply/remoteCommands";
-import { buildHostBundle, type HostBundleSecrets } from "./bundle/buildHostBundle";
-import type { HostBundle } from "./bundle/hostBundle";
-import { packHostBundle } from "./bundle/packHostBundle";
-import type { TlsCertificatePems } from "./bundle/tlsFiles";
-import type { HostRenderContext } from "./renderContext";
+import { applyCommand, prepareUploadCommand, uploadPath } from "../../hostBundle/apply/remoteCommands";
+import { buildHostBundle, type HostBundleSecrets } from "../../hostBundle/buildHostBundle";
+import type { HostBundle } from "../../hostBundle/format/hostBundle";
+import { packHostBundle } from "../../hostBundle/format/packHostBundle";
+import type { TlsCertificatePems } from "../../hostBundle/render/tlsFiles";
+import type { HostRenderContext } from "../../hostBundle/renderContext";
 
 /** How Pulumi reaches the host: the droplet's address, the sudo-capable admin user, its SSH private key. */
 export interface HostConnectionArgs {

@@ -6,7 +6,7 @@ import { parseDmarc, validateDmarc } from "../../baseline/dns/dmarc";
 import { mtaStsPolicyId, validateMtaStsRecord } from "../../baseline/dns/mtaSts";
 import { parseSpf, validateSpf } from "../../baseline/dns/spf";
 import { parseTxtContent } from "../../baseline/dns/txt";
-import { tenantMtaStsPolicy } from "../../components/dns/mtaStsPolicy";
+import { tenantMtaStsPolicy } from "../../tenant/mtaStsPolicy";
 import type { CapturedResource } from "../../tools/mockRuntime/capture";
 import { runProgramWithMocks, type MockRunResult } from "../../tools/mockRuntime/runProgram";
 import { isSecretMarker, redactSecrets, unwrapSecrets } from "../../tools/mockRuntime/secrets";

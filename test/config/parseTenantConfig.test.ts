@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTenantConfig } from "../../components/config/parseTenantConfig";
-import type { ConfigProblem } from "../../components/config/tenantConfig";
+import { parseTenantConfig } from "../../tenant/parseTenantConfig";
+import type { ConfigProblem } from "../../tenant/tenantConfig";
 import { mockPrivateKey } from "../../tools/mockRuntime/mockKeys";
 import { validEd25519Key, validRawConfig } from "./tenantConfigFixture";
 

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { applyCommand, prepareUploadCommand, uploadPath } from "../../components/hostConfig/apply/remoteCommands";
-import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
-import { bundleTree } from "../../components/hostConfig/bundle/bundleTree";
+import { applyCommand, prepareUploadCommand, uploadPath } from "../../hostBundle/apply/remoteCommands";
+import { buildHostBundle } from "../../hostBundle/buildHostBundle";
+import { bundleTree } from "../../hostBundle/format/bundleTree";
 import { HostConfiguration, hostBundleOutput } from "../../components/hostConfig/hostConfiguration";
 import type { CapturedResource } from "../../tools/mockRuntime/capture";
 import { runProgramWithMocks } from "../../tools/mockRuntime/runProgram";

@@ -1,11 +1,11 @@
 // The host-bundle policies judge the files of a real packed bundle, as CopyToRemote uploads it.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import type { BundleFile } from "../../components/hostConfig/bundleFile";
-import { assembleHostBundle } from "../../components/hostConfig/bundle/hostBundle";
-import { bundleDataMarker, packHostBundle } from "../../components/hostConfig/bundle/packHostBundle";
-import { dkimKeyFile, renderMailDaemonFiles } from "../../components/hostConfig/render/mail";
-import { renderSystemFiles } from "../../components/hostConfig/render/system";
+import type { BundleFile } from "../../hostBundle/bundleFile";
+import { assembleHostBundle } from "../../hostBundle/format/hostBundle";
+import { bundleDataMarker, packHostBundle } from "../../hostBundle/format/packHostBundle";
+import { dkimKeyFile, renderMailDaemonFiles } from "../../hostBundle/render/mail";
+import { renderSystemFiles } from "../../hostBundle/render/system";
 import {
   hostBundleDataMarker,
   hostBundleNftablesPorts,

@@ -5,8 +5,8 @@
  * under 2 s and restart nothing.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { hostPackages } from "../../components/hostConfig/apply/serviceTable";
-import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
+import { hostPackages } from "../../hostBundle/apply/serviceTable";
+import { buildHostBundle } from "../../hostBundle/buildHostBundle";
 import { auditEvents, labContext, labDkimKeys, prepareUpload, serviceEvents, unitStates, uploadAndApply } from "../lab/labApply";
 import { startDebianHost } from "../lab/debianHost";
 

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseTenantConfig } from "../../components/config/parseTenantConfig";
-import { configNamespace } from "../../components/config/tenantConfig";
+import { parseTenantConfig } from "../../tenant/parseTenantConfig";
+import { configNamespace } from "../../tenant/tenantConfig";
 import { TenantMailServer } from "../../components/tenantMailServer";
-import { tenantResourcePrefix } from "../../components/tenantNames";
+import { tenantResourcePrefix } from "../../tenant/names";
 import { runProgramWithMocks } from "../mockRuntime/runProgram";
 import { evaluatePolicies } from "../policy/evaluate";
 import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";

@@ -1,17 +1,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseTenantConfig } from "../../components/config/parseTenantConfig";
-import { formatConfigProblems } from "../../components/config/tenantConfig";
-import { tenantMtaStsPolicy } from "../../components/dns/mtaStsPolicy";
-import { applyCommand, prepareUploadCommand, uploadPath } from "../../components/hostConfig/apply/remoteCommands";
-import { serviceOrder, serviceRuntimes } from "../../components/hostConfig/apply/serviceTable";
-import type { HostBundle } from "../../components/hostConfig/bundle/hostBundle";
-import { packHostBundle } from "../../components/hostConfig/bundle/packHostBundle";
-import { hostLayout } from "../../components/hostConfig/hostLayout";
-import { hostRenderContext, type HostRenderContext } from "../../components/hostConfig/renderContext";
+import { parseTenantConfig } from "../../tenant/parseTenantConfig";
+import { formatConfigProblems } from "../../tenant/tenantConfig";
+import { tenantMtaStsPolicy } from "../../tenant/mtaStsPolicy";
+import { applyCommand, prepareUploadCommand, uploadPath } from "../../hostBundle/apply/remoteCommands";
+import { serviceOrder, serviceRuntimes } from "../../hostBundle/apply/serviceTable";
+import type { HostBundle } from "../../hostBundle/format/hostBundle";
+import { packHostBundle } from "../../hostBundle/format/packHostBundle";
+import { hostLayout } from "../../hostBundle/hostLayout";
+import { hostRenderContext, type HostRenderContext } from "../../hostBundle/renderContext";
 import type { CommandResult, DebianHost } from "./debianHost";
-import { configNamespace } from "../../components/config/tenantConfig";
+import { configNamespace } from "../../tenant/tenantConfig";
 import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as yaml from "js-yaml";
-import { decodeConfigValue } from "../../components/config/loadTenantConfig";
+import { decodeConfigValue } from "../../components/loadTenantConfig";
 
 export interface StackConfig {
   readonly project: string;

@@ -1,8 +1,8 @@
-import { parseTenantConfig } from "../../components/config/parseTenantConfig";
-import { configNamespace, formatConfigProblems } from "../../components/config/tenantConfig";
-import { buildHostBundle } from "../../components/hostConfig/bundle/buildHostBundle";
-import { writeHostBundle } from "../../components/hostConfig/bundle/writeHostBundle";
-import { tenantHostRenderContext } from "../../components/hostConfig/tenantRenderContext";
+import { parseTenantConfig } from "../../tenant/parseTenantConfig";
+import { configNamespace, formatConfigProblems } from "../../tenant/tenantConfig";
+import { buildHostBundle } from "../../hostBundle/buildHostBundle";
+import { writeHostBundle } from "../../hostBundle/format/writeHostBundle";
+import { tenantHostRenderContext } from "../../hostBundle/renderContext";
 import type { CapturedResource } from "../mockRuntime/capture";
 import type { MockRunResult } from "../mockRuntime/runProgram";
 import { unwrapSecrets } from "../mockRuntime/secrets";

@@ -1,8 +1,8 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHostBundle } from "../../../components/hostConfig/bundle/buildHostBundle";
-import { assembleHostBundle, type HostBundle } from "../../../components/hostConfig/bundle/hostBundle";
-import { hostLayout } from "../../../components/hostConfig/hostLayout";
+import { buildHostBundle } from "../../../hostBundle/buildHostBundle";
+import { assembleHostBundle, type HostBundle } from "../../../hostBundle/format/hostBundle";
+import { hostLayout } from "../../../hostBundle/hostLayout";
 import { checkedServices } from "../../../tools/check/services";
 import { probe } from "../../../tools/check/probe";
 import { startDebianHost, type DebianHost } from "../../../tools/lab/debianHost";

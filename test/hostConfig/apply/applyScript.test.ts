@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { publicInboundPorts, sshPort } from "../../../baseline/network";
-import { applyCommand, prepareUploadCommand } from "../../../components/hostConfig/apply/remoteCommands";
-import { renderApplySettings, sshProbeSources } from "../../../components/hostConfig/apply/renderApplySettings";
-import { serviceOrder, serviceRuntimes } from "../../../components/hostConfig/apply/serviceTable";
+import { applyCommand, prepareUploadCommand } from "../../../hostBundle/apply/remoteCommands";
+import { renderApplySettings, sshProbeSources } from "../../../hostBundle/apply/renderApplySettings";
+import { serviceOrder, serviceRuntimes } from "../../../hostBundle/apply/serviceTable";
 import { bundleTestContext } from "../bundle/bundleFixture";
 
-const applyDir = path.resolve(__dirname, "../../../components/hostConfig/apply");
+const applyDir = path.resolve(__dirname, "../../../hostBundle/apply");
 const ctx = bundleTestContext({ deployCidrs: ["198.51.100.7/32"] });
 
 /** Sources the generated settings in bash and prints what `expression` expands to. */

@@ -3,12 +3,12 @@ import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseTenantConfig } from "../../../components/config/parseTenantConfig";
-import { formatConfigProblems } from "../../../components/config/tenantConfig";
-import { tenantMtaStsPolicy } from "../../../components/dns/mtaStsPolicy";
-import type { BundleFile } from "../../../components/hostConfig/bundleFile";
-import type { TlsCertificatePems } from "../../../components/hostConfig/bundle/tlsFiles";
-import { hostRenderContext, type HostRenderContext } from "../../../components/hostConfig/renderContext";
+import { parseTenantConfig } from "../../../tenant/parseTenantConfig";
+import { formatConfigProblems } from "../../../tenant/tenantConfig";
+import { tenantMtaStsPolicy } from "../../../tenant/mtaStsPolicy";
+import type { BundleFile } from "../../../hostBundle/bundleFile";
+import type { TlsCertificatePems } from "../../../hostBundle/render/tlsFiles";
+import { hostRenderContext, type HostRenderContext } from "../../../hostBundle/renderContext";
 import { validRawConfig } from "../../config/tenantConfigFixture";
 
 /** The example tenant through the real config loader, some keys replaced. */

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { buildHostBundle } from "../../../components/hostConfig/bundle/buildHostBundle";
-import { assembleHostBundle } from "../../../components/hostConfig/bundle/hostBundle";
-import { tlsBundleFiles } from "../../../components/hostConfig/bundle/tlsFiles";
-import { hostLayout } from "../../../components/hostConfig/hostLayout";
+import { buildHostBundle } from "../../../hostBundle/buildHostBundle";
+import { assembleHostBundle } from "../../../hostBundle/format/hostBundle";
+import { tlsBundleFiles } from "../../../hostBundle/render/tlsFiles";
+import { hostLayout } from "../../../hostBundle/hostLayout";
 import { bundleTestContext, fixtureFiles, selfSignedCertificate, testRsaKeyPem } from "./bundleFixture";
 
 const ctx = bundleTestContext();

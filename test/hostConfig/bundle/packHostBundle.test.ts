@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { bundleTree } from "../../../components/hostConfig/bundle/bundleTree";
-import { assembleHostBundle } from "../../../components/hostConfig/bundle/hostBundle";
-import { bundleDataMarker, packHostBundle } from "../../../components/hostConfig/bundle/packHostBundle";
-import { tarArchive } from "../../../components/hostConfig/bundle/tarArchive";
+import { bundleTree } from "../../../hostBundle/format/bundleTree";
+import { assembleHostBundle } from "../../../hostBundle/format/hostBundle";
+import { bundleDataMarker, packHostBundle } from "../../../hostBundle/format/packHostBundle";
+import { tarArchive } from "../../../hostBundle/format/tarArchive";
 import { bundleTestContext, fixtureFiles } from "./bundleFixture";
 import { unpackUpload } from "./unpackUpload";
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bundleDataMarker } from "../../../components/hostConfig/bundle/packHostBundle";
+import { bundleDataMarker } from "../../../hostBundle/format/packHostBundle";
 
 /** What host-bundle.sh unpacks, read with this machine's GNU tar: relative path -> mode and content. */
 export function unpackUpload(packed: string): Map<string, { mode: number; content: string }> {

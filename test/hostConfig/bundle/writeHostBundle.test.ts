@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { assembleHostBundle } from "../../../components/hostConfig/bundle/hostBundle";
-import { writeHostBundle } from "../../../components/hostConfig/bundle/writeHostBundle";
+import { assembleHostBundle } from "../../../hostBundle/format/hostBundle";
+import { writeHostBundle } from "../../../hostBundle/format/writeHostBundle";
 import { bundleTestContext, fixtureFiles, testRsaKeyPem } from "./bundleFixture";
 
 const bundle = assembleHostBundle(bundleTestContext(), fixtureFiles());

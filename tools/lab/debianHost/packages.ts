@@ -1,4 +1,4 @@
-import { hostPackages } from "../../../components/hostConfig/apply/serviceTable";
+import { hostPackages } from "../../../hostBundle/apply/serviceTable";
 
 /** What every lab host has, whatever it is for: a booting systemd, sshd for Pulumi's command provider, sudo for the admin user. */
 export const BASE_PACKAGES: readonly string[] = [

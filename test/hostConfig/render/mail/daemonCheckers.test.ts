@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tls12CipherSuites } from "../../../../baseline/tls";
-import { renderMailDaemonFiles } from "../../../../components/hostConfig/render/mail/index";
+import { renderMailDaemonFiles } from "../../../../hostBundle/render/mail/index";
 import { mailbox, mailTestContext } from "./mailRenderFixture";
 import { complaintLines, runCommand, runOnTerminal } from "./processRunner";
 import { makeScratchDir, removeScratchDir } from "./scratchDir";

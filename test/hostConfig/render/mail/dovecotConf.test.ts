@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { tls12CipherSuites } from "../../../../baseline/tls";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderDovecotConf } from "../../../../components/hostConfig/render/mail/dovecotConf";
-import { renderDovecotPasswdFile } from "../../../../components/hostConfig/render/mail/dovecotPasswdFile";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderDovecotConf } from "../../../../hostBundle/render/mail/dovecotConf";
+import { renderDovecotPasswdFile } from "../../../../hostBundle/render/mail/dovecotPasswdFile";
 import { dovecotBlock, dovecotTopLevelSettings } from "./configParsers";
 import { mailbox, mailTestContext, samplePasswordHash } from "./mailRenderFixture";
 

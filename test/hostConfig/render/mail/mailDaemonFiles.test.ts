@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { bundleFileProblems } from "../../../../components/hostConfig/bundle/validateBundleFiles";
-import { dkimKeyFile, renderMailDaemonFiles } from "../../../../components/hostConfig/render/mail/index";
-import { renderFileHeader } from "../../../../components/hostConfig/renderContext";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { bundleFileProblems } from "../../../../hostBundle/format/validateBundleFiles";
+import { dkimKeyFile, renderMailDaemonFiles } from "../../../../hostBundle/render/mail/index";
+import { renderFileHeader } from "../../../../hostBundle/renderContext";
 import { mailbox, mailTestContext } from "./mailRenderFixture";
 
 const ctx = mailTestContext({ mailboxes: [mailbox("alice@tenant-one.example")] });

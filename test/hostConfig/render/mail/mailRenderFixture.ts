@@ -1,7 +1,7 @@
-import { formatConfigProblems, type TenantConfig } from "../../../../components/config/tenantConfig";
-import { parseTenantConfig } from "../../../../components/config/parseTenantConfig";
-import { tenantMtaStsPolicy } from "../../../../components/dns/mtaStsPolicy";
-import { hostRenderContext, type HostRenderContext } from "../../../../components/hostConfig/renderContext";
+import { formatConfigProblems, type TenantConfig } from "../../../../tenant/tenantConfig";
+import { parseTenantConfig } from "../../../../tenant/parseTenantConfig";
+import { tenantMtaStsPolicy } from "../../../../tenant/mtaStsPolicy";
+import { hostRenderContext, type HostRenderContext } from "../../../../hostBundle/renderContext";
 import { validRawConfig } from "../../../config/tenantConfigFixture";
 
 /** A tenant config through the real loader: the example tenant with some keys replaced. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpLimits } from "../../../../baseline/abuse";
 import { buildDkimRecord, dkimRecordName } from "../../../../baseline/dns/dkim";
 import { tls12CipherSuites } from "../../../../baseline/tls";
-import { renderMailDaemonFiles } from "../../../../components/hostConfig/render/mail/index";
+import { renderMailDaemonFiles } from "../../../../hostBundle/render/mail/index";
 import { createMemoryResolver } from "../../../baseline/dns/memoryResolver";
 import { startMailStack, stagePorts, stopMailStack, waitFor } from "./liveMailStack";
 import { mailbox, mailTestContext } from "./mailRenderFixture";

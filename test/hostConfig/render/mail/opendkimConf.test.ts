@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dkimPrivateKeyPath } from "../../../../components/hostConfig/hostLayout";
-import { dkimKeyFile, renderOpendkimConf } from "../../../../components/hostConfig/render/mail/opendkimConf";
-import { postfixOpendkimMilter } from "../../../../components/hostConfig/render/mail/postfixMainCf";
+import { dkimPrivateKeyPath } from "../../../../hostBundle/hostLayout";
+import { dkimKeyFile, renderOpendkimConf } from "../../../../hostBundle/render/mail/opendkimConf";
+import { postfixOpendkimMilter } from "../../../../hostBundle/render/mail/postfixMainCf";
 import { parseOpendkimConf } from "./configParsers";
 import { mailTestContext } from "./mailRenderFixture";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { smtpLimits } from "../../../../baseline/abuse";
 import { forbiddenCipherClasses, tls12CipherSuites } from "../../../../baseline/tls";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../components/hostConfig/render/mail/postfixMainCf";
-import { renderFileHeader } from "../../../../components/hostConfig/renderContext";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../hostBundle/render/mail/postfixMainCf";
+import { renderFileHeader } from "../../../../hostBundle/renderContext";
 import { parsePostfixMainCf, postfixList } from "./configParsers";
 import { mailbox, mailTestContext } from "./mailRenderFixture";
 

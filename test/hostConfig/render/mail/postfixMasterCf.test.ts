@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { renderPostfixMainCf } from "../../../../components/hostConfig/render/mail/postfixMainCf";
-import { renderPostfixMasterCf } from "../../../../components/hostConfig/render/mail/postfixMasterCf";
+import { renderPostfixMainCf } from "../../../../hostBundle/render/mail/postfixMainCf";
+import { renderPostfixMasterCf } from "../../../../hostBundle/render/mail/postfixMasterCf";
 import { parseOpendkimConf, parsePostfixMainCf, parsePostfixMasterCf, postfixList, type MasterCfService } from "./configParsers";
 import { mailTestContext } from "./mailRenderFixture";
-import { renderOpendkimConf } from "../../../../components/hostConfig/render/mail/opendkimConf";
+import { renderOpendkimConf } from "../../../../hostBundle/render/mail/opendkimConf";
 
 const ctx = mailTestContext();
 const services = parsePostfixMasterCf(renderPostfixMasterCf(ctx));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { smtpLimits } from "../../../../baseline/abuse";
-import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../components/hostConfig/render/mail/postfixMainCf";
-import { renderPostfwdDefaults } from "../../../../components/hostConfig/render/mail/postfwdDefaults";
-import { renderPostfwdRules } from "../../../../components/hostConfig/render/mail/postfwdRules";
+import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../hostBundle/render/mail/postfixMainCf";
+import { renderPostfwdDefaults } from "../../../../hostBundle/render/mail/postfwdDefaults";
+import { renderPostfwdRules } from "../../../../hostBundle/render/mail/postfwdRules";
 import { parsePostfixMainCf } from "./configParsers";
 import { mailTestContext } from "./mailRenderFixture";
 

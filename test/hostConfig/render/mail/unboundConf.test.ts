@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderUnboundConf } from "../../../../components/hostConfig/render/mail/unboundConf";
+import { renderUnboundConf } from "../../../../hostBundle/render/mail/unboundConf";
 import { mailTestContext } from "./mailRenderFixture";
 
 const lines = renderUnboundConf(mailTestContext()).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));

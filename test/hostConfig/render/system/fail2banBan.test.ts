@@ -9,9 +9,9 @@ import type { ChildProcess } from "node:child_process";
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fail2ban } from "../../../../baseline/abuse";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderSystemFiles } from "../../../../components/hostConfig/render/system";
-import { fail2banJailNames, fail2banSender } from "../../../../components/hostConfig/render/system/fail2banJails";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderSystemFiles } from "../../../../hostBundle/render/system";
+import { fail2banJailNames, fail2banSender } from "../../../../hostBundle/render/system/fail2banJails";
 import { jailLogFiles, writeFail2banConfig } from "./fail2banHarness";
 import {
   addNamespace,

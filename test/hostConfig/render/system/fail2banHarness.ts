@@ -1,8 +1,8 @@
 /** Debian's /etc/fail2ban plus our rendered files in a temporary directory, and fail2ban's own checks. */
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { BundleFile } from "../../../../components/hostConfig/bundleFile";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
+import type { BundleFile } from "../../../../hostBundle/bundleFile";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
 import { run, runOk, type CommandResult } from "./hostCommands";
 
 const debianFail2banDir = "/etc/fail2ban";

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { fail2ban } from "../../../../baseline/abuse";
 import { publicInboundPorts, sshPort } from "../../../../baseline/network";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { fail2banBanMailActionName, renderFail2banBanMailAction } from "../../../../components/hostConfig/render/system/fail2banBanMailAction";
-import { fail2banJailNames, fail2banJailPath, fail2banSender, renderFail2banJails } from "../../../../components/hostConfig/render/system/fail2banJails";
-import { renderSystemFiles } from "../../../../components/hostConfig/render/system";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { fail2banBanMailActionName, renderFail2banBanMailAction } from "../../../../hostBundle/render/system/fail2banBanMailAction";
+import { fail2banJailNames, fail2banJailPath, fail2banSender, renderFail2banJails } from "../../../../hostBundle/render/system/fail2banJails";
+import { renderSystemFiles } from "../../../../hostBundle/render/system";
 import { fail2banConfigTest, fail2banDump, writeFail2banConfig } from "./fail2banHarness";
 import { makeTempDir, removeTempDir } from "./hostCommands";
 import { systemTestContext } from "./systemRenderFixture";

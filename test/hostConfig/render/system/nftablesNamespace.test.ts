@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCidr } from "../../../../baseline/cidr";
 import { allowedOutboundPorts, publicInboundPorts, sshPort } from "../../../../baseline/network";
-import { nftablesTableName, renderNftablesRuleset, sshSourceSetNames } from "../../../../components/hostConfig/render/system/nftablesRuleset";
+import { nftablesTableName, renderNftablesRuleset, sshSourceSetNames } from "../../../../hostBundle/render/system/nftablesRuleset";
 import {
   addNamespace,
   deleteNamespace,

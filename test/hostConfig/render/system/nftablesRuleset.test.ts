@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allowedOutboundPorts, icmpEchoRequestsPerSecond, publicInboundPorts, sshPort } from "../../../../baseline/network";
-import { renderNftablesRuleset, sshSourceSetNames } from "../../../../components/hostConfig/render/system/nftablesRuleset";
-import { sshSourceCidrs } from "../../../../components/hostConfig/render/system/sshSourceCidrs";
+import { renderNftablesRuleset, sshSourceSetNames } from "../../../../hostBundle/render/system/nftablesRuleset";
+import { sshSourceCidrs } from "../../../../hostBundle/render/system/sshSourceCidrs";
 import { makeTempDir, removeTempDir, run } from "./hostCommands";
 import { systemTestConfig, systemTestContext } from "./systemRenderFixture";
 

@@ -3,14 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { httpSecurityHeaders } from "../../../../baseline/http";
 import { allowedTlsVersions, tls12CipherSuites } from "../../../../baseline/tls";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderSystemFiles } from "../../../../components/hostConfig/render/system";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderSystemFiles } from "../../../../hostBundle/render/system";
 import {
   mtaStsPolicyUrlPath,
   nginxDebianDefaultSitePath,
   nginxMtaStsSitePath,
   renderNginxMtaStsSite,
-} from "../../../../components/hostConfig/render/system/nginxMtaStsSite";
+} from "../../../../hostBundle/render/system/nginxMtaStsSite";
 import {
   addNamespace,
   deleteNamespace,

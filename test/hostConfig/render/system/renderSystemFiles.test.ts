@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { HostService } from "../../../../components/hostConfig/bundleFile";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderSystemFiles } from "../../../../components/hostConfig/render/system";
-import { renderFileHeader } from "../../../../components/hostConfig/renderContext";
+import type { HostService } from "../../../../hostBundle/bundleFile";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderSystemFiles } from "../../../../hostBundle/render/system";
+import { renderFileHeader } from "../../../../hostBundle/renderContext";
 import { systemTestContext } from "./systemRenderFixture";
 
 const ctx = systemTestContext();

@@ -9,8 +9,8 @@ import {
   sshMacs,
   sshMaxAuthTries,
 } from "../../../../baseline/ssh";
-import { hostLayout } from "../../../../components/hostConfig/hostLayout";
-import { renderSshdDropIn, renderSshdHardeningSettings } from "../../../../components/hostConfig/render/system/sshdDropIn";
+import { hostLayout } from "../../../../hostBundle/hostLayout";
+import { renderSshdDropIn, renderSshdHardeningSettings } from "../../../../hostBundle/render/system/sshdDropIn";
 import { makeTempDir, removeTempDir, run, runOk } from "./hostCommands";
 import { systemTestContext } from "./systemRenderFixture";
 

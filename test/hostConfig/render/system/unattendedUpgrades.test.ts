@@ -2,13 +2,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { renderSystemFiles } from "../../../../components/hostConfig/render/system";
+import { renderSystemFiles } from "../../../../hostBundle/render/system";
 import {
   aptPeriodicPath,
   debianSecurityOriginPatterns,
   unattendedUpgradesPath,
   unattendedUpgradesSender,
-} from "../../../../components/hostConfig/render/system/unattendedUpgrades";
+} from "../../../../hostBundle/render/system/unattendedUpgrades";
 import { makeTempDir, removeTempDir, run } from "./hostCommands";
 import { systemTestContext } from "./systemRenderFixture";
 

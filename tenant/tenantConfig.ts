@@ -1,6 +1,6 @@
-import type { CertificateKeyType } from "../../baseline/certificates";
-import type { DmarcPhase } from "../../baseline/dns/dmarc";
-import type { SshPublicKey } from "../../baseline/sshPublicKey";
+import type { CertificateKeyType } from "../baseline/certificates";
+import type { DmarcPhase } from "../baseline/dns/dmarc";
+import type { SshPublicKey } from "../baseline/sshPublicKey";
 
 /** The Pulumi config namespace every tenant key lives under (the project name). */
 export const configNamespace = "penguinmails-mail";
@@ -72,14 +72,6 @@ export interface ConfigProblem {
 export type TenantConfigResult =
   | { ok: true; config: TenantConfig; notices: ConfigProblem[] }
   | { ok: false; problems: ConfigProblem[]; notices: ConfigProblem[] };
-
-/** Thrown by loaders when the config is invalid: carries every problem, not just the first. */
-export class TenantConfigError extends Error {
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(formatConfigProblems(problems));
-    this.name = "TenantConfigError";
-  }
-}
 
 export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
   const lines = problems.map((p) => `  ${p.key}: ${p.message}`);

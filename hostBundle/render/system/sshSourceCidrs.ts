@@ -1,5 +1,5 @@
-import { parseCidr } from "../../../../baseline/cidr";
-import type { TenantConfig } from "../../../config/tenantConfig";
+import { parseCidr } from "../../../baseline/cidr";
+import type { TenantConfig } from "../../../tenant/tenantConfig";
 
 /** The addresses allowed to reach SSH, split per family because an nftables set holds one family. */
 export interface SshSourceCidrs {

@@ -1,5 +1,5 @@
-import { publicInboundPorts } from "../../../../baseline/network";
-import { minimumTlsVersion } from "../../../../baseline/tls";
+import { publicInboundPorts } from "../../../baseline/network";
+import { minimumTlsVersion } from "../../../baseline/tls";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 import { postfixSpoolPath, postfixSpoolSockets, virtualMailUser } from "./mailDaemonWiring";

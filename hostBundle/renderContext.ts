@@ -1,5 +1,10 @@
-import type { TenantConfig } from "../config/tenantConfig";
-import { mailHostname, mtaStsHostname } from "../tenantNames";
+import { version as packageVersion } from "../package.json";
+import { tenantMtaStsPolicy } from "../tenant/mtaStsPolicy";
+import { mailHostname, mtaStsHostname } from "../tenant/names";
+import type { TenantConfig } from "../tenant/tenantConfig";
+
+/** Every rendered host file names the tooling release that rendered it. */
+export const hostBundleVersion = `penguinmails-mail ${packageVersion}`;
 
 /** Everything a host-file renderer needs: the tenant's config plus what is derived from it. */
 export interface HostRenderContext {
@@ -20,6 +25,11 @@ export function hostRenderContext(config: TenantConfig, bundleVersion: string, m
     mtaStsHostname: mtaStsHostname(config.domain),
     mtaStsPolicy,
   };
+}
+
+/** The render context of a tenant's host: one function, so the stack and the plan's --out agree. */
+export function tenantHostRenderContext(config: TenantConfig): HostRenderContext {
+  return hostRenderContext(config, hostBundleVersion, tenantMtaStsPolicy(config));
 }
 
 /**

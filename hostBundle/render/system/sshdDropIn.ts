@@ -5,7 +5,7 @@ import {
   sshLoginGraceTimeSeconds,
   sshMacs,
   sshMaxAuthTries,
-} from "../../../../baseline/ssh";
+} from "../../../baseline/ssh";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 

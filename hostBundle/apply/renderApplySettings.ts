@@ -1,10 +1,10 @@
 import { posix } from "node:path";
-import { parseCidr } from "../../../baseline/cidr";
-import { sshPort } from "../../../baseline/network";
+import { parseCidr } from "../../baseline/cidr";
+import { sshPort } from "../../baseline/network";
 import type { HostService } from "../bundleFile";
 import { hostLayout } from "../hostLayout";
 import type { HostRenderContext } from "../renderContext";
-import { tlsFileConsumers } from "../bundle/tlsFiles";
+import { tlsFileConsumers } from "../render/tlsFiles";
 import { applyToolPackages, logFilesCreatedBeforeValidation, serviceOrder, serviceRuntimes, type ServiceRuntime } from "./serviceTable";
 import { shellQuote } from "./shellQuote";
 

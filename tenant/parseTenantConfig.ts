@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { smtpLimits } from "../../baseline/abuse";
-import { certificateKeyTypeNames, defaultCertificateKeyType } from "../../baseline/certificates";
-import { certificateRenewBeforeDays } from "../../baseline/tls";
-import { cidrCoversEverything, cidrHasHostBitsSet, parseCidr } from "../../baseline/cidr";
-import { isValidDkimSelector } from "../../baseline/dns/dkim";
-import { dmarcExternalReportDomains, dmarcReportAuthorizationName } from "../../baseline/dns/dmarc";
-import { parseMailtoUri } from "../../baseline/dns/mailto";
-import { mtaStsDefaultMaxAgeSeconds, mtaStsMaxAgeLimitSeconds } from "../../baseline/dns/mtaSts";
-import { normalizeMailDomain } from "../../baseline/dns/domainName";
-import { parseSshPublicKey, type SshPublicKey } from "../../baseline/sshPublicKey";
+import { smtpLimits } from "../baseline/abuse";
+import { certificateKeyTypeNames, defaultCertificateKeyType } from "../baseline/certificates";
+import { certificateRenewBeforeDays } from "../baseline/tls";
+import { cidrCoversEverything, cidrHasHostBitsSet, parseCidr } from "../baseline/cidr";
+import { isValidDkimSelector } from "../baseline/dns/dkim";
+import { dmarcExternalReportDomains, dmarcReportAuthorizationName } from "../baseline/dns/dmarc";
+import { parseMailtoUri } from "../baseline/dns/mailto";
+import { mtaStsDefaultMaxAgeSeconds, mtaStsMaxAgeLimitSeconds } from "../baseline/dns/mtaSts";
+import { normalizeMailDomain } from "../baseline/dns/domainName";
+import { parseSshPublicKey, type SshPublicKey } from "../baseline/sshPublicKey";
 import { configNamespace, secretConfigKeys, type ConfigProblem, type TenantConfig, type TenantConfigResult } from "./tenantConfig";
 
 const reportUris = z.array(z.string()).min(1, { error: "needs at least one mailto: URI" });

@@ -1,4 +1,4 @@
-import { forbiddenCipherClasses, minimumTlsVersion, tls12CipherSuites } from "../../../../baseline/tls";
+import { forbiddenCipherClasses, minimumTlsVersion, tls12CipherSuites } from "../../../baseline/tls";
 
 /**
  * The baseline's TLS 1.2 suites as one OpenSSL cipher string. TLS 1.3 suites are not listed:

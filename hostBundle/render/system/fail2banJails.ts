@@ -1,5 +1,5 @@
-import { fail2ban } from "../../../../baseline/abuse";
-import { publicInboundPorts, sshPort } from "../../../../baseline/network";
+import { fail2ban } from "../../../baseline/abuse";
+import { publicInboundPorts, sshPort } from "../../../baseline/network";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 import { fail2banBanMailActionName } from "./fail2banBanMailAction";

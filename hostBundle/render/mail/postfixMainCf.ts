@@ -1,4 +1,4 @@
-import { smtpLimits } from "../../../../baseline/abuse";
+import { smtpLimits } from "../../../baseline/abuse";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 import { postfixSpoolSockets, rateLimitPolicyService } from "./mailDaemonWiring";

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { publicInboundPorts, sshPort } from "../../../baseline/network";
+import { publicInboundPorts, sshPort } from "../../baseline/network";
 import type { HostService } from "../bundleFile";
 import { hostLayout } from "../hostLayout";
 import { postfixSpoolSockets, rateLimitPolicyService, virtualMailUser } from "../render/mail";

@@ -1,6 +1,6 @@
-import { renderMtaStsPolicy } from "../../baseline/dns/mtaSts";
-import type { TenantConfig } from "../config/tenantConfig";
-import { mailHostname } from "../tenantNames";
+import { renderMtaStsPolicy } from "../baseline/dns/mtaSts";
+import type { TenantConfig } from "./tenantConfig";
+import { mailHostname } from "./names";
 
 /** The policy file nginx serves and whose hash becomes the `_mta-sts` id: one text, two consumers. */
 export function tenantMtaStsPolicy(config: Pick<TenantConfig, "domain" | "mtaSts">): string {

@@ -1,5 +1,5 @@
-import type { TenantConfig } from "../../../config/tenantConfig";
-import { mailHostname } from "../../../tenantNames";
+import type { TenantConfig } from "../../../tenant/tenantConfig";
+import { mailHostname } from "../../../tenant/names";
 import { hostLayout } from "../../hostLayout";
 import { renderSshdHardeningSettings } from "./sshdDropIn";
 

@@ -1,4 +1,4 @@
-import { smtpLimits } from "../../../../baseline/abuse";
+import { smtpLimits } from "../../../baseline/abuse";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 
 /** Debian's postfwd reads its ruleset from here (CONF in /etc/default/postfwd). */

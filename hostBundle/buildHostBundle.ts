@@ -1,9 +1,9 @@
-import type { BundleFile } from "../bundleFile";
-import type { HostRenderContext } from "../renderContext";
-import { dkimKeyFile, renderMailDaemonFiles } from "../render/mail";
-import { renderSystemFiles } from "../render/system";
-import { assembleHostBundle, type HostBundle } from "./hostBundle";
-import { tlsBundleFiles, type TlsCertificatePems } from "./tlsFiles";
+import type { BundleFile } from "./bundleFile";
+import type { HostRenderContext } from "./renderContext";
+import { dkimKeyFile, renderMailDaemonFiles } from "./render/mail";
+import { renderSystemFiles } from "./render/system";
+import { assembleHostBundle, type HostBundle } from "./format/hostBundle";
+import { tlsBundleFiles, type TlsCertificatePems } from "./render/tlsFiles";
 
 /** The private material a bundle carries; Pulumi secrets until the bundle is built inside an apply. */
 export interface HostBundleSecrets {

@@ -5,7 +5,7 @@ import {
   sshPort,
   type PortRule,
   type TransportProtocol,
-} from "../../../../baseline/network";
+} from "../../../baseline/network";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 import { sshSourceCidrs } from "./sshSourceCidrs";

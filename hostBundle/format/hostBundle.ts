@@ -3,7 +3,7 @@ import type { HostRenderContext } from "../renderContext";
 import { applyScriptText } from "../apply/applyScripts";
 import { renderApplySettings } from "../apply/renderApplySettings";
 import { manifestEntry, manifestJson, manifestTsv, sha256Hex, type BundleManifest } from "./bundleManifest";
-import { tlsFileConsumers, tlsPaths } from "./tlsFiles";
+import { tlsFileConsumers, tlsPaths } from "../render/tlsFiles";
 import { assertBundleFiles } from "./validateBundleFiles";
 
 /** Everything that ships to one tenant's host, in a deterministic order, and its identity. */

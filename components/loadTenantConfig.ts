@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseTenantConfig } from "./parseTenantConfig";
-import { configNamespace, formatConfigProblems, secretConfigKeys, type TenantConfig } from "./tenantConfig";
+import { parseTenantConfig } from "../tenant/parseTenantConfig";
+import { configNamespace, formatConfigProblems, secretConfigKeys, type TenantConfig } from "../tenant/tenantConfig";
 
 /** The tenant's secret settings, as Outputs that stay secret. */
 export interface TenantSecrets {

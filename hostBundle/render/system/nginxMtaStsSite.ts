@@ -1,5 +1,5 @@
-import { httpSecurityHeaders } from "../../../../baseline/http";
-import { allowedTlsVersions, tls12CipherSuites } from "../../../../baseline/tls";
+import { httpSecurityHeaders } from "../../../baseline/http";
+import { allowedTlsVersions, tls12CipherSuites } from "../../../baseline/tls";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 

@@ -81,6 +81,9 @@ export class TenantMailServer extends pulumi.ComponentResource {
       ipv6Address: this.ipv6Address,
       dnsRecords: this.dnsRecords,
       dkimSelectors: this.dkimSelectors,
+      activeDkimSelector: this.activeDkimSelector,
+      mtaStsPolicyId: this.mtaStsPolicyId,
+      certificateNotAfter: this.certificateNotAfter,
       hostBundleHash: this.hostBundleHash,
     });
   }

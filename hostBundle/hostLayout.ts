@@ -3,6 +3,8 @@
  * these paths from here, so a file is never expected in two places.
  */
 export const hostLayout = {
+  /** The apply script's own state: staging, the previous files, the installed manifest, its lock. */
+  applyStateDir: "/var/lib/penguinmails",
   /** The bundle is unpacked here before the apply script validates and installs it. */
   bundleStagingDir: "/var/lib/penguinmails/staging",
   /** The last good config, restored when a new one fails. */

@@ -17,6 +17,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { isAnalyzerUnknownValueError } from "./pulumiInternals";
 
 /** What the catalog (docs/policies.md) prints besides the description: why, and how to fix. */
 export interface PolicyDocumentation {
@@ -44,16 +45,8 @@ export function isStackPolicy(policy: MailPolicy): policy is MailStackPolicy {
 /**
  * @pulumi/policy wraps every property bag in a proxy that throws its UnknownValueError when a
  * policy reads a value the engine does not know yet (preview); the analyzer turns that error into
- * an advisory "can't run policy ... during preview". The class is internal to the package (its
- * typings omit it), so it is read from the same module file the analyzer uses.
- */
-const policyProxy = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: never[]) => Error };
-
-export function isUnknownValueError(error: unknown): boolean {
-  return error instanceof policyProxy.UnknownValueError;
-}
-
-/**
+ * an advisory "can't run policy ... during preview".
+ *
  * Checks several parts independently: a part whose value is unknown is skipped, every other part
  * is still judged, and finish() then rethrows the first unknown so the analyzer reports that the
  * policy could not fully run. Nothing unknown ever passes silently.
@@ -77,7 +70,7 @@ export class PreviewUnknowns {
 
   /** Keeps an unknown-value error; anything else is a real failure and propagates. */
   record(error: unknown): void {
-    if (!isUnknownValueError(error)) throw error;
+    if (!isAnalyzerUnknownValueError(error)) throw error;
     if (!this.seenAny) this.first = error;
     this.seenAny = true;
   }

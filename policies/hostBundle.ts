@@ -1,8 +1,8 @@
 /**
  * Policies for the host bundle: the self-extracting script a `command:remote:CopyToRemote` uploads
- * to a tenant's mail host (components/hostConfig/bundle/packHostBundle.ts). They judge the files
- * as they ship: the bundle's base64 ustar archive is unpacked here, in TypeScript, and Postfix,
- * Dovecot, nginx and nftables are read from their actual configuration text.
+ * to a tenant's mail host. They judge the files as they ship, unpacked with the same module that
+ * packed them (hostBundle/format/hostBundleArchive.ts) and read with the parsers the renderer
+ * tests use (hostBundle/parsers/).
  *
  * A CopyToRemote whose source is not a host bundle (no data marker line) is not applicable.
  */
@@ -11,286 +11,39 @@ import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceV
 import { parseCidr } from "../baseline/cidr";
 import { allowedInboundPorts, portNumbers, sshPort } from "../baseline/network";
 import { allowedTlsVersions, forbiddenCipherClasses, minimumTlsVersion } from "../baseline/tls";
+import { unpackHostBundle, type UnpackedBundleFile } from "../hostBundle/format/hostBundleArchive";
+import { parseDovecotConf } from "../hostBundle/parsers/dovecot";
+import { nftablesChains, nftablesPorts } from "../hostBundle/parsers/nftables";
+import { nginxDirectives } from "../hostBundle/parsers/nginx";
+import { offeredForbiddenClasses } from "../hostBundle/parsers/opensslCipherString";
+import {
+  parsePostfixMainCf,
+  parsePostfixMasterCf,
+  postfixEnabledProtocols,
+  postfixList,
+  postfixSmtpdListeners,
+  tlsProtocolOrder,
+} from "../hostBundle/parsers/postfix";
 import { policyConfig, type MailResourcePolicy } from "./common";
+import { analyzerAssetText } from "./pulumiInternals";
 
 export const copyToRemoteType = "command:remote:CopyToRemote";
 
-/** The line after which the bundle's base64 tar archive starts (packHostBundle's bundleDataMarker). */
-export const hostBundleDataMarker = "__BUNDLE_DATA__";
-
 const maximumPort = 65535;
 
-// ------------------------------------------------------------------------------------------------
-// Reading the bundle.
-
-/** One host file of the bundle: its manifest entry and its content. */
-export interface HostBundleFile {
-  readonly path: string;
-  readonly service: string;
-  readonly content: string;
-}
-
-/** The regular files of a ustar archive: path -> content (utf8). */
-export function parseUstar(archive: Buffer): Map<string, string> {
-  const files = new Map<string, string>();
-  const field = (block: Buffer, start: number, end: number): string => {
-    const raw = block.subarray(start, end);
-    const nul = raw.indexOf(0);
-    return raw.subarray(0, nul < 0 ? raw.length : nul).toString("utf8");
-  };
-  let offset = 0;
-  while (offset + 512 <= archive.length) {
-    const header = archive.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const name = field(header, 0, 100);
-    const prefix = field(header, 345, 500);
-    const sizeText = field(header, 124, 136).trim();
-    const size = sizeText === "" ? 0 : parseInt(sizeText, 8);
-    if (!Number.isFinite(size) || size < 0) throw new Error(`tar entry "${name}" has an invalid size "${sizeText}"`);
-    const type = String.fromCharCode(header[156] ?? 0);
-    const start = offset + 512;
-    if (start + size > archive.length) throw new Error(`tar entry "${name}" runs past the end of the archive`);
-    if (type === "0" || type === "\0") files.set(prefix ? `${prefix}/${name}` : name, archive.subarray(start, start + size).toString("utf8"));
-    offset = start + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
-
-// Three policies read every bundle: unpack each once (bounded, so a long-lived analyzer stays small).
-const unpackedBundles = new Map<string, HostBundleFile[] | undefined>();
-const unpackedBundlesLimit = 256;
-
-/** The files a packed host bundle installs, or undefined when the text is not a host bundle. */
-export function unpackHostBundleText(text: string): HostBundleFile[] | undefined {
-  if (unpackedBundles.has(text)) return unpackedBundles.get(text);
-  const files = unpackHostBundle(text);
-  if (unpackedBundles.size >= unpackedBundlesLimit) unpackedBundles.delete(unpackedBundles.keys().next().value as string);
-  unpackedBundles.set(text, files);
-  return files;
-}
-
-function unpackHostBundle(text: string): HostBundleFile[] | undefined {
-  const marker = `\n${hostBundleDataMarker}\n`;
-  const at = text.indexOf(marker);
-  if (at < 0) return undefined;
-  const archive = parseUstar(Buffer.from(text.slice(at + marker.length), "base64"));
-  const manifestText = archive.get("manifest.json");
-  if (manifestText === undefined) throw new Error("the host bundle has no manifest.json");
-  const manifest = JSON.parse(manifestText) as { files?: Array<{ path?: unknown; service?: unknown }> };
-  return (manifest.files ?? []).map((entry) => {
-    const path = String(entry.path);
-    const content = archive.get(`files${path}`);
-    if (content === undefined) throw new Error(`the host bundle's manifest lists ${path}, which its archive does not hold`);
-    return { path, service: String(entry.service ?? ""), content };
-  });
-}
-
-/** @pulumi/policy's property proxy (internal to the package, as in common.ts). */
-const policyProxy = require("@pulumi/policy/proxy") as { isSpecialProxy: string; getSpecialProxyTarget: string };
-
-/** The object behind the analyzer's unknown-checking proxy: a proxied Promise cannot be awaited. */
-function unproxied(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && (value as Record<string, unknown>)[policyProxy.isSpecialProxy] === true) {
-    return unproxied((value as Record<string, unknown>)[policyProxy.getSpecialProxyTarget]);
-  }
-  return value;
-}
-
-/**
- * The text of an asset as a policy receives it: a StringAsset whose `text` is a string or a
- * Promise of one (the analyzer deserializes the wire's text into `new StringAsset(text)`).
- */
-async function assetText(source: unknown): Promise<string | undefined> {
-  if (typeof source !== "object" || source === null) return undefined;
-  const text = await unproxied((source as { text?: unknown }).text);
-  return typeof text === "string" ? text : undefined;
-}
-
-type BundleCheck<TConfig> = (files: readonly HostBundleFile[], config: TConfig, report: (message: string) => void) => void;
+type BundleCheck<TConfig> = (files: readonly UnpackedBundleFile[], config: TConfig, report: (message: string) => void) => void;
 
 /** A validation for CopyToRemote resources whose source is a host bundle. */
 function validateHostBundle<TConfig extends object>(schema: PolicyConfigSchema, check: BundleCheck<TConfig>): ResourceValidation {
   const validation: ResourceValidation & { __pulumiType?: string } = async (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     if (args.type !== copyToRemoteType) args.notApplicable(`Policy only applies to resources of type '${copyToRemoteType}'`);
-    const source = (args.props as { source?: unknown }).source;
-    const text = await assetText(source);
-    const files = text === undefined ? undefined : unpackHostBundleText(text);
-    if (!files) args.notApplicable("Policy only applies to CopyToRemote resources that upload a host bundle");
-    const config = policyConfig<TConfig>(schema, args);
-    check(files!, config, (message) => reportViolation(message));
+    const text = await analyzerAssetText((args.props as { source?: unknown }).source);
+    const bundle = text === undefined ? undefined : await unpackHostBundle(text);
+    if (!bundle) return args.notApplicable("Policy only applies to CopyToRemote resources that upload a host bundle");
+    check(bundle.files, policyConfig<TConfig>(schema, args), (message) => reportViolation(message));
   };
   validation.__pulumiType = copyToRemoteType;
   return validation;
-}
-
-// ------------------------------------------------------------------------------------------------
-// Configuration syntaxes.
-
-/** Postfix main.cf: `name = value`, continuation lines start with whitespace, comments on their own line. */
-export function parsePostfixMainCf(text: string): Map<string, string> {
-  const params = new Map<string, string>();
-  let current: string | undefined;
-  for (const line of text.split("\n")) {
-    if (/^\s*#/.test(line) || line.trim() === "") {
-      current = undefined;
-      continue;
-    }
-    if (/^\s/.test(line) && current !== undefined) {
-      params.set(current, `${params.get(current)} ${line.trim()}`.trim());
-      continue;
-    }
-    const match = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
-    if (match) {
-      current = match[1]!;
-      params.set(current, match[2]!.trim());
-    }
-  }
-  return params;
-}
-
-/** A master.cf service: its name, type, command and `-o name=value` overrides. */
-export interface PostfixService {
-  readonly name: string;
-  readonly type: string;
-  readonly command: string;
-  readonly overrides: Map<string, string>;
-}
-
-export function parsePostfixMasterCf(text: string): PostfixService[] {
-  const services: Array<{ name: string; type: string; command: string; overrides: Map<string, string>; args: string[] }> = [];
-  for (const line of text.split("\n")) {
-    if (/^\s*#/.test(line) || line.trim() === "") continue;
-    const words = line.trim().split(/\s+/);
-    if (/^\s/.test(line)) {
-      services.at(-1)?.args.push(...words);
-      continue;
-    }
-    services.push({ name: words[0]!, type: words[1] ?? "", command: words[7] ?? "", overrides: new Map(), args: words.slice(8) });
-  }
-  for (const service of services) {
-    for (let i = 0; i < service.args.length; i++) {
-      const arg = service.args[i]!;
-      const value = arg === "-o" ? service.args[++i] : arg.startsWith("-o") ? arg.slice(2) : undefined;
-      if (value === undefined) continue;
-      const eq = value.indexOf("=");
-      if (eq > 0) service.overrides.set(value.slice(0, eq), value.slice(eq + 1));
-    }
-  }
-  return services.map(({ name, type, command, overrides }) => ({ name, type, command, overrides }));
-}
-
-/** Postfix list items: separated by commas and whitespace, `$name` / `${name}` expanded from main.cf. */
-function postfixList(value: string, main: ReadonlyMap<string, string>, depth = 0): string[] {
-  const items = value.split(/[\s,]+/).filter((item) => item !== "");
-  return items.flatMap((item) => {
-    const ref = /^\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))$/.exec(item);
-    if (ref && depth < 10) {
-      const name = ref[1] ?? ref[2]!;
-      return postfixList(main.get(name) ?? "", main, depth + 1);
-    }
-    return [item];
-  });
-}
-
-/** Every smtpd listener: the main.cf settings with each master.cf service's overrides applied. */
-function smtpdListeners(main: ReadonlyMap<string, string>, master: readonly PostfixService[] | undefined): Array<{ label: string; params: Map<string, string>; overridden: ReadonlySet<string> }> {
-  const smtpd = (master ?? []).filter((service) => service.command === "smtpd" && service.type === "inet");
-  if (smtpd.length === 0) return [{ label: "main.cf", params: new Map(main), overridden: new Set() }];
-  return smtpd.map((service) => ({
-    label: `the ${service.name} listener (master.cf)`,
-    params: new Map([...main, ...service.overrides]),
-    overridden: new Set(service.overrides.keys()),
-  }));
-}
-
-const protocolOrder = ["SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"] as const;
-
-/** The protocol versions a Postfix `*_tls_protocols` value enables (`>=TLSv1.2`, `!SSLv2, !SSLv3`, or an explicit list). */
-export function postfixEnabledProtocols(value: string): string[] {
-  const items = value.split(/[\s,:]+/).filter((item) => item !== "");
-  let enabled = new Set<string>(protocolOrder);
-  const positives: string[] = [];
-  for (const item of items) {
-    const bound = /^(>=|<=)(.+)$/.exec(item);
-    if (bound) {
-      const index = protocolOrder.indexOf(bound[2] as (typeof protocolOrder)[number]);
-      if (index < 0) continue;
-      enabled = new Set([...enabled].filter((p) => (bound[1] === ">=" ? protocolOrder.indexOf(p as never) >= index : protocolOrder.indexOf(p as never) <= index)));
-    } else if (item.startsWith("!")) {
-      enabled.delete(item.slice(1));
-    } else {
-      positives.push(item);
-    }
-  }
-  if (positives.length > 0) enabled = new Set([...enabled].filter((p) => positives.includes(p)));
-  return protocolOrder.filter((p) => enabled.has(p));
-}
-
-const cipherClassAliases: Readonly<Record<string, string>> = {
-  ADH: "aNULL",
-  AECDH: "aNULL",
-  aNULL: "aNULL",
-  eNULL: "eNULL",
-  NULL: "eNULL",
-  COMPLEMENTOFALL: "eNULL",
-  EXP: "EXPORT",
-  EXPORT: "EXPORT",
-  EXPORT40: "EXPORT",
-  EXPORT56: "EXPORT",
-  LOW: "DES",
-  DES: "DES",
-  "3DES": "3DES",
-  RC4: "RC4",
-  MD5: "MD5",
-  PSK: "PSK",
-  aPSK: "PSK",
-  kPSK: "PSK",
-  SRP: "SRP",
-  aSRP: "SRP",
-  kSRP: "SRP",
-};
-
-/** The forbidden-class names an explicit suite (e.g. `ADH-AES128-SHA`, `DES-CBC3-SHA`) belongs to. */
-function suiteClasses(suite: string): string[] {
-  const parts = suite.split("-");
-  const classes: string[] = [];
-  if (parts[0] === "ADH" || parts[0] === "AECDH" || suite.includes("anon")) classes.push("aNULL");
-  if (parts.includes("NULL") || suite.includes("_NULL_") || suite.endsWith("_NULL")) classes.push("eNULL");
-  if (parts[0]?.startsWith("EXP")) classes.push("EXPORT");
-  if (/DES-CBC3|3DES/.test(suite)) classes.push("3DES");
-  else if (/(^|[-_])DES([-_]|$)|DES-CBC/.test(suite)) classes.push("DES");
-  if (suite.includes("RC4")) classes.push("RC4");
-  if (/MD5$/.test(suite)) classes.push("MD5");
-  if (suite.includes("PSK")) classes.push("PSK");
-  if (suite.includes("SRP")) classes.push("SRP");
-  return classes;
-}
-
-/**
- * The forbidden classes an OpenSSL cipher string may offer: an explicit suite of the class, the
- * class named without `!`, or a broad keyword (HIGH, ALL, DEFAULT, ...) without `!class` (or the
- * class among `excluded`, as Postfix's `*_exclude_ciphers` does).
- */
-export function offeredForbiddenClasses(cipherString: string, forbidden: readonly string[], excluded: readonly string[] = []): string[] {
-  const tokens = cipherString.split(/[\s:,]+/).filter((token) => token !== "");
-  const negated = new Set([...excluded, ...tokens.filter((t) => t.startsWith("!")).map((t) => t.slice(1))].map((t) => cipherClassAliases[t] ?? t));
-  const offered = new Set<string>();
-  let broad = false;
-  for (const token of tokens) {
-    if (/^[!-]/.test(token) || token.startsWith("@")) continue;
-    const bare = token.replace(/^\+/, "");
-    for (const part of bare.split("+")) {
-      const alias = cipherClassAliases[part];
-      if (alias) offered.add(alias);
-      else if (/[-_]/.test(part)) for (const c of suiteClasses(part)) offered.add(c);
-      else broad = true;
-    }
-  }
-  return forbidden.filter((c) => !negated.has(c) && (offered.has(c) || broad));
-}
-
-function versionRank(version: string): number {
-  return protocolOrder.indexOf(version as (typeof protocolOrder)[number]);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -305,7 +58,7 @@ const tlsListenersSchema: PolicyConfigSchema = {
   properties: {
     allowedTlsVersions: {
       type: "array",
-      items: { type: "string", enum: [...protocolOrder] },
+      items: { type: "string", enum: [...tlsProtocolOrder] },
       uniqueItems: true,
       minItems: 1,
       default: [...allowedTlsVersions],
@@ -323,22 +76,9 @@ const tlsListenersSchema: PolicyConfigSchema = {
 
 const postfixProtocolParameters = ["smtpd_tls_protocols", "smtpd_tls_mandatory_protocols", "smtp_tls_protocols", "smtp_tls_mandatory_protocols"] as const;
 
-const nginxFile = (file: HostBundleFile): boolean => file.service === "nginx" || file.path.startsWith("/etc/nginx/");
+const nginxFile = (file: UnpackedBundleFile): boolean => file.service === "nginx" || file.path.startsWith("/etc/nginx/");
 
-/** nginx directives `name args;` outside comments, with the line they start on. */
-function nginxDirectives(text: string, name: string): Array<{ line: number; args: string[] }> {
-  const found: Array<{ line: number; args: string[] }> = [];
-  text.split("\n").forEach((raw, index) => {
-    const line = raw.replace(/#.*$/, "");
-    for (const statement of line.split(/[;{}]/)) {
-      const words = statement.trim().split(/\s+/);
-      if (words[0] === name) found.push({ line: index + 1, args: words.slice(1) });
-    }
-  });
-  return found;
-}
-
-export function checkTlsListeners(files: readonly HostBundleFile[], config: TlsListenersConfig, report: (message: string) => void): void {
+export function checkTlsListeners(files: readonly UnpackedBundleFile[], config: TlsListenersConfig, report: (message: string) => void): void {
   const allowed = config.allowedTlsVersions;
   const allowedText = allowed.join(", ");
   const classesText = config.forbiddenCipherClasses.join(", ");
@@ -347,8 +87,8 @@ export function checkTlsListeners(files: readonly HostBundleFile[], config: TlsL
   const mainCf = files.find((f) => f.path === "/etc/postfix/main.cf");
   const masterCf = files.find((f) => f.path === "/etc/postfix/master.cf");
   if (mainCf) {
-    const main = parsePostfixMainCf(mainCf.content);
-    const master = masterCf ? parsePostfixMasterCf(masterCf.content) : [];
+    const main = parsePostfixMainCf(mainCf.content).settings;
+    const master = masterCf ? parsePostfixMasterCf(masterCf.content).services : [];
     for (const parameter of postfixProtocolParameters) {
       const value = main.get(parameter);
       if (value === undefined || value.trim() === "") {
@@ -365,8 +105,8 @@ export function checkTlsListeners(files: readonly HostBundleFile[], config: TlsL
         if (bad.length > 0) report(`${masterCf!.path}: the ${service.name} service's -o ${parameter}=${value} enables ${bad.join(", ")} (allowed: ${allowedText}). Fix: remove the override or make it >=${minimumTlsVersion}.`);
       }
     }
-    for (const listener of smtpdListeners(main, master)) {
-      const { params } = listener;
+    for (const listener of postfixSmtpdListeners(main, master)) {
+      const params = listener.settings;
       const excluded = postfixList(params.get("smtpd_tls_exclude_ciphers") ?? "", main);
       for (const mandatory of [false, true]) {
         const gradeParameter = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
@@ -386,18 +126,28 @@ export function checkTlsListeners(files: readonly HostBundleFile[], config: TlsL
     }
   }
 
+  const rank = (version: string): number => tlsProtocolOrder.indexOf(version as (typeof tlsProtocolOrder)[number]);
   for (const file of files.filter((f) => f.service === "dovecot" || f.path.startsWith("/etc/dovecot/"))) {
-    const settings = parsePostfixMainCf(file.content.replace(/^(\s*)([A-Za-z_]+)\s*=/gm, "$2 ="));
-    const ssl = settings.get("ssl");
-    if (ssl === undefined || ssl === "no") continue;
-    const min = settings.get("ssl_min_protocol");
-    if (min === undefined) report(`${file.path}: ssl = ${ssl} but ssl_min_protocol is not set. Fix: set ssl_min_protocol = ${minimumTlsVersion}.`);
-    else if (min !== "LATEST" && (min === "ANY" || versionRank(min) < 0 || tooOld(protocolOrder.filter((v) => versionRank(v) >= versionRank(min))).length > 0)) {
-      report(`${file.path}: ssl_min_protocol = ${min} lets clients negotiate below ${allowed[0]} (allowed: ${allowedText}). Fix: set ssl_min_protocol = ${minimumTlsVersion}.`);
+    const conf = parseDovecotConf(file.content);
+    const ssl = conf.topLevel.get("ssl");
+    if (!conf.settings.some((s) => s.name === "ssl" && s.value !== "no")) continue;
+    const where = (line: number, blocks: readonly string[]) => `${file.path} line ${line}${blocks.length > 0 ? ` (in ${blocks.join(" > ")})` : ""}`;
+    if (!conf.topLevel.has("ssl_min_protocol")) report(`${file.path}: ssl = ${ssl ?? "yes"} but ssl_min_protocol is not set. Fix: set ssl_min_protocol = ${minimumTlsVersion}.`);
+    for (const setting of conf.settings.filter((s) => s.name === "ssl_min_protocol")) {
+      const min = setting.value;
+      if (min !== "LATEST" && (min === "ANY" || rank(min) < 0 || tooOld(tlsProtocolOrder.filter((v) => rank(v) >= rank(min))).length > 0)) {
+        report(`${where(setting.line, setting.blocks)}: ssl_min_protocol = ${min} lets clients negotiate below ${allowed[0]} (allowed: ${allowedText}). Fix: set ssl_min_protocol = ${minimumTlsVersion}.`);
+      }
     }
-    const ciphers = settings.get("ssl_cipher_list");
-    const offered = offeredForbiddenClasses(ciphers ?? "ALL", config.forbiddenCipherClasses);
-    if (offered.length > 0) report(`${file.path}: ssl_cipher_list ${ciphers === undefined ? "is not set, so the default" : `= ${ciphers}`} offers ${offered.join(", ")}. Fix: list explicit strong suites, or exclude ${classesText} with "!".`);
+    const cipherSettings = conf.settings.filter((s) => s.name === "ssl_cipher_list");
+    if (!conf.topLevel.has("ssl_cipher_list")) {
+      const offered = offeredForbiddenClasses("ALL", config.forbiddenCipherClasses);
+      if (offered.length > 0) report(`${file.path}: ssl_cipher_list is not set, so the default offers ${offered.join(", ")}. Fix: list explicit strong suites, or exclude ${classesText} with "!".`);
+    }
+    for (const setting of cipherSettings) {
+      const offered = offeredForbiddenClasses(setting.value, config.forbiddenCipherClasses);
+      if (offered.length > 0) report(`${where(setting.line, setting.blocks)}: ssl_cipher_list = ${setting.value} offers ${offered.join(", ")}. Fix: list explicit strong suites, or exclude ${classesText} with "!".`);
+    }
   }
 
   for (const file of files.filter(nginxFile)) {
@@ -462,12 +212,12 @@ function isLoopback(entry: string): boolean {
   return cidr.prefixLength === 128 && cidr.network === "::1/128";
 }
 
-export function checkSmtpAuthAndRelay(files: readonly HostBundleFile[], config: SmtpAuthRelayConfig, report: (message: string) => void): void {
+export function checkSmtpAuthAndRelay(files: readonly UnpackedBundleFile[], config: SmtpAuthRelayConfig, report: (message: string) => void): void {
   const mainCf = files.find((f) => f.path === "/etc/postfix/main.cf");
   if (!mainCf) return;
   const masterCf = files.find((f) => f.path === "/etc/postfix/master.cf");
-  const main = parsePostfixMainCf(mainCf.content);
-  const master = masterCf ? parsePostfixMasterCf(masterCf.content) : [];
+  const main = parsePostfixMainCf(mainCf.content).settings;
+  const master = masterCf ? parsePostfixMasterCf(masterCf.content).services : [];
   const allowedPermits = config.permitsBeforeRelayCheck;
 
   const authOnly = main.get("smtpd_tls_auth_only");
@@ -479,10 +229,10 @@ export function checkSmtpAuthAndRelay(files: readonly HostBundleFile[], config: 
     if (value !== undefined && value !== "yes") report(`${masterCf!.path}: the ${service.name} service overrides smtpd_tls_auth_only=${value}. Fix: remove the override.`);
   }
 
-  for (const listener of smtpdListeners(main, master)) {
+  for (const listener of postfixSmtpdListeners(main, master)) {
     let closed = false;
     for (const parameter of ["smtpd_relay_restrictions", "smtpd_recipient_restrictions"]) {
-      const value = listener.params.get(parameter);
+      const value = listener.settings.get(parameter);
       if (value === undefined) continue;
       const items = postfixList(value, main);
       if (items.some((item) => closingRestrictions.includes(item))) closed = true;
@@ -555,46 +305,10 @@ const nftablesPortsSchema: PolicyConfigSchema = {
   },
 };
 
-/** The bodies of the chains that hook input, with their first line number. */
-function inputChains(text: string): Array<{ name: string; lines: Array<{ line: number; text: string }> }> {
-  const chains: Array<{ name: string; lines: Array<{ line: number; text: string }> }> = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*chain\s+(\S+)\s*\{/.exec(lines[i]!.replace(/#.*$/, ""));
-    if (!open) continue;
-    const body: Array<{ line: number; text: string }> = [];
-    let depth = 1;
-    let j = i + 1;
-    for (; j < lines.length && depth > 0; j++) {
-      const line = lines[j]!.replace(/#.*$/, "");
-      depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
-      if (depth > 0) body.push({ line: j + 1, text: line.trim() });
-    }
-    if (body.some((l) => /\bhook\s+input\b/.test(l.text))) chains.push({ name: open[1]!, lines: body });
-    i = j - 1;
-  }
-  return chains;
-}
-
-type DportSpec = { ports: number[]; invalid: string[] };
-
-function parseDport(spec: string): DportSpec {
-  const items = spec.replace(/^\{|\}$/g, "").split(/[\s,]+/).filter((item) => item !== "");
-  const ports: number[] = [];
-  const invalid: string[] = [];
-  for (const item of items) {
-    const range = /^(\d+)-(\d+)$/.exec(item);
-    if (/^\d+$/.test(item)) ports.push(Number(item));
-    else if (range && Number(range[2]) - Number(range[1]) <= maximumPort) for (let p = Number(range[1]); p <= Number(range[2]); p++) ports.push(p);
-    else invalid.push(item);
-  }
-  return { ports, invalid };
-}
-
-export function checkNftablesPorts(files: readonly HostBundleFile[], config: NftablesPortsConfig, report: (message: string) => void): void {
+export function checkNftablesPorts(files: readonly UnpackedBundleFile[], config: NftablesPortsConfig, report: (message: string) => void): void {
   const rulesets = files.filter((f) => f.service === "nftables" || f.path === "/etc/nftables.conf" || f.path.endsWith(".nft"));
   for (const file of rulesets) {
-    for (const chain of inputChains(file.content)) {
+    for (const chain of nftablesChains(file.content).filter((c) => c.hook === "input")) {
       for (const { line, text } of chain.lines) {
         const where = `${file.path} line ${line} (chain ${chain.name})`;
         if (/\bpolicy\s+accept\b/.test(text)) report(`${where}: the input chain's policy is accept, which opens every port. Fix: policy drop; and accept only the allowed ports.`);
@@ -603,7 +317,7 @@ export function checkNftablesPorts(files: readonly HostBundleFile[], config: Nft
         if (!match) continue;
         const protocol = match[1] as "tcp" | "udp";
         const allowed = protocol === "tcp" ? config.allowedTcpPorts : config.allowedUdpPorts;
-        const { ports, invalid } = parseDport(match[2]!);
+        const { ports, invalid } = nftablesPorts(match[2]!);
         for (const item of invalid) report(`${where}: ${protocol} dport ${item} is not a port number this policy can judge. Fix: name allowed ports by number.`);
         for (const port of [...new Set(ports)]) {
           if (!allowed.includes(port)) {

@@ -6,7 +6,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import type { IssuedCertificate } from "./certificateInfo";
-import { createSolver } from "./dns/solver";
+import { createSolver } from "./dns/createSolver";
 import { asCertificateInputs, checkCertificateInputs, type CertificateInputs } from "./inputs";
 import { issueCertificate } from "./issue";
 import { renewalDue } from "./renewal";

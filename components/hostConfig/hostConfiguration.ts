@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyCommand, prepareUploadCommand, uploadPath } from "../../hostBundle/apply/remoteCommands";
 import { buildHostBundle, type HostBundleSecrets } from "../../hostBundle/buildHostBundle";
 import type { HostBundle } from "../../hostBundle/format/hostBundle";
-import { packHostBundle } from "../../hostBundle/format/packHostBundle";
+import { packHostBundle } from "../../hostBundle/format/hostBundleArchive";
 import type { TlsCertificatePems } from "../../hostBundle/render/tlsFiles";
 import type { HostRenderContext } from "../../hostBundle/renderContext";
 
@@ -72,7 +72,7 @@ export class HostConfiguration extends pulumi.ComponentResource {
     // in the state and in previews (CopyToRemote keeps its inputs as its outputs).
     const upload = new command.remote.CopyToRemote(`${name}-upload`, {
       connection,
-      source: pulumi.secret(bundle.apply((b) => new pulumi.asset.StringAsset(packHostBundle(b)))),
+      source: pulumi.secret(bundle.apply(async (b) => new pulumi.asset.StringAsset(await packHostBundle(b)))),
       remotePath: uploadPath,
       // CopyToRemote copies again only when the asset changes; a replaced droplet needs it too.
       triggers: [args.connection.host],

@@ -1,4 +1,3 @@
-import { posix } from "node:path";
 import { parseCidr } from "../../baseline/cidr";
 import { sshPort } from "../../baseline/network";
 import type { HostService } from "../bundleFile";
@@ -7,9 +6,6 @@ import type { HostRenderContext } from "../renderContext";
 import { tlsFileConsumers } from "../render/tlsFiles";
 import { applyToolPackages, logFilesCreatedBeforeValidation, serviceOrder, serviceRuntimes, type ServiceRuntime } from "./serviceTable";
 import { shellQuote } from "./shellQuote";
-
-/** Where the apply script keeps its state on the host: staging, the previous files, the installed manifest. */
-export const applyStateDir = posix.dirname(hostLayout.bundleStagingDir);
 
 /**
  * One address per admin and deploy CIDR (its network address, which the block contains): the
@@ -44,7 +40,7 @@ export function renderApplySettings(ctx: HostRenderContext): string {
     `MAIL_HOSTNAME=${shellQuote(ctx.mailHostname)}`,
     `MTA_STS_HOSTNAME=${shellQuote(ctx.mtaStsHostname)}`,
     `USER_AGENT=${shellQuote(`penguinmails-apply/${ctx.bundleVersion}`)}`,
-    `STATE_DIR=${shellQuote(applyStateDir)}`,
+    `STATE_DIR=${shellQuote(hostLayout.applyStateDir)}`,
     `STAGING_DIR=${shellQuote(hostLayout.bundleStagingDir)}`,
     `BACKUP_DIR=${shellQuote(hostLayout.bundleBackupDir)}`,
     `AUDIT_LOG=${shellQuote(hostLayout.auditLog)}`,

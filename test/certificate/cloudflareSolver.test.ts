@@ -6,7 +6,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSolver } from "../../components/certificate/dns/solver";
+import { createSolver } from "../../components/certificate/dns/createSolver";
 
 const zoneId = "0123456789abcdef0123456789abcdef";
 const token = "cf-test-token-abcdefghijklmnopqrstuvwxyz0123";

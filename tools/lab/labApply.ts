@@ -7,7 +7,7 @@ import { tenantMtaStsPolicy } from "../../tenant/mtaStsPolicy";
 import { applyCommand, prepareUploadCommand, uploadPath } from "../../hostBundle/apply/remoteCommands";
 import { serviceOrder, serviceRuntimes } from "../../hostBundle/apply/serviceTable";
 import type { HostBundle } from "../../hostBundle/format/hostBundle";
-import { packHostBundle } from "../../hostBundle/format/packHostBundle";
+import { packHostBundle } from "../../hostBundle/format/hostBundleArchive";
 import { hostLayout } from "../../hostBundle/hostLayout";
 import { hostRenderContext, type HostRenderContext } from "../../hostBundle/renderContext";
 import type { CommandResult, DebianHost } from "./debianHost";
@@ -59,7 +59,7 @@ export async function uploadAndApply(host: DebianHost, bundle: HostBundle): Prom
   const local = fs.mkdtempSync(path.join(os.tmpdir(), "pm-upload-"));
   try {
     const file = path.join(local, "host-bundle.sh");
-    fs.writeFileSync(file, packHostBundle(bundle), { mode: 0o600 });
+    fs.writeFileSync(file, await packHostBundle(bundle), { mode: 0o600 });
     await host.copyTo(file, uploadPath);
     const result = await host.ssh(applyCommand(bundle.hash), { timeoutMs: 300_000 });
     return { ...result, ms: Date.now() - started };

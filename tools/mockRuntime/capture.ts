@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { deserializeWireProperties, mockResourceMonitor } from "../../policies/pulumiInternals";
 
 /** One resource registration as the engine would receive it. */
 export interface CapturedResource {
@@ -24,34 +25,6 @@ export interface CapturedResource {
   readonly replaceOnChanges: string[];
 }
 
-interface RegisterResourceRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom(): boolean;
-  getObject(): unknown;
-  getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
-  getProvider(): string;
-  getProtect(): boolean;
-  getIgnorechangesList(): string[];
-  getAdditionalsecretoutputsList(): string[];
-  getDeletebeforereplace(): boolean;
-  getReplaceonchangesList(): string[];
-}
-
-interface RegisterResourceResponse {
-  getUrn(): string;
-  getId(): string;
-  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
-
-type Callback = (err: Error | null, resp?: RegisterResourceResponse) => void;
-
-interface MonitorWithRegister {
-  registerResource(req: RegisterResourceRequest, callback: Callback): void;
-}
-
 /**
  * Records every registration the program makes by wrapping the mock monitor: parent,
  * dependencies and property dependencies exist only on the request, not in the mocks' view.
@@ -60,14 +33,19 @@ export class ResourceCapture {
   readonly resources: CapturedResource[] = [];
   /** additionalSecretOutputs per `type::name`, read by the mocks to mark those outputs secret. */
   readonly secretOutputs = new Map<string, readonly string[]>();
+  /** What each component passed to registerOutputs, by URN. */
+  readonly componentOutputs = new Map<string, Record<string, unknown>>();
   private pending = 0;
   private idle: Array<() => void> = [];
 
   install(): void {
-    const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorWithRegister };
-    const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, unknown> };
-    const monitor = settings.getMonitor();
+    const monitor = mockResourceMonitor();
     const original = monitor.registerResource.bind(monitor);
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, callback) => {
+      this.componentOutputs.set(req.getUrn(), req.getOutputs() ? deserializeWireProperties(req.getOutputs()) : {});
+      originalOutputs(req, callback);
+    };
     monitor.registerResource = (req, callback) => {
       this.pending++;
       this.secretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
@@ -83,7 +61,7 @@ export class ResourceCapture {
         dependencies: req.getDependenciesList(),
         propertyDependencies,
         provider: req.getProvider() || undefined,
-        inputs: rpc.deserializeProperties(req.getObject()),
+        inputs: deserializeWireProperties(req.getObject()),
         outputs: {},
         protect: req.getProtect(),
         ignoreChanges: req.getIgnorechangesList(),
@@ -93,7 +71,7 @@ export class ResourceCapture {
       };
       original(req, (err, resp) => {
         if (!err && resp) {
-          const outputs = resp.getObject() ? rpc.deserializeProperties(resp.getObject()) : {};
+          const outputs = resp.getObject() ? deserializeWireProperties(resp.getObject()) : {};
           this.resources.push({ ...record, urn: resp.getUrn(), id: resp.getId() || undefined, outputs });
         }
         callback(err, resp);

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
+import { serializeWireProperties, skipUnreadStackCaptures, waitForRpcs } from "../../policies/pulumiInternals";
 import { ResourceCapture, secretOutputsMocks, type CapturedResource } from "./capture";
 import { deterministicMocks } from "./mocks";
-import { skipUnreadStackCaptures } from "./stackCaptureSavings";
 import { readStackConfig, StackConfigError } from "./stackConfig";
 
 export interface MockRunOptions {
@@ -29,6 +29,8 @@ export interface MockRunResult {
   readonly resources: CapturedResource[];
   /** Stack outputs, secret markers kept. */
   readonly outputs: Record<string, unknown>;
+  /** What each component registered as its outputs, by URN, secret markers kept. */
+  readonly componentOutputs: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 /** The program's entry file, found as the Node.js language host finds it: package.json "main", else index. */
@@ -66,7 +68,6 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   capture.install();
 
   const program = options.program ?? loadEntryPoint(options.programDir);
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
   // A resource whose input fails to resolve (an apply callback that throws) is never registered,
   // and its error surfaces only as an unhandled rejection: the engine fails the deployment on it,
   // so the run fails too instead of returning a plan without that resource.
@@ -76,7 +77,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   let rawOutputs: Record<string, unknown> | undefined;
   try {
     rawOutputs = await pulumi.runtime.runInPulumiStack(async () => await program());
-    await settings.waitForRPCs();
+    await waitForRpcs();
     await capture.whenIdle();
     await new Promise((resolveTick) => setImmediate(resolveTick));
   } finally {
@@ -85,8 +86,7 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   if (rejections.length > 0) throw rejections[0];
 
   const stackResource = capture.resources.find((r) => r.type === "pulumi:pulumi:Stack");
-  const rpc = require("@pulumi/pulumi/runtime/rpc") as { serializeProperties(label: string, props: unknown): Promise<Record<string, unknown>>; deserializeProperties(s: unknown): Record<string, unknown> };
-  const outputs = rawOutputs ? await rpc.serializeProperties("outputs", rawOutputs) : {};
+  const outputs = rawOutputs ? await serializeWireProperties("outputs", rawOutputs) : {};
   if (stackResource) stackResource.outputs = outputs;
-  return { project: stackConfig.project, stack: stackConfig.stack, resources: capture.resources, outputs };
+  return { project: stackConfig.project, stack: stackConfig.stack, resources: capture.resources, outputs, componentOutputs: capture.componentOutputs };
 }

@@ -21,19 +21,9 @@ import type {
   ResourceValidationArgs,
   StackValidationArgs,
 } from "@pulumi/policy";
+import { analyzerProxy, analyzerUnknownValue, withoutAnalyzerProxy } from "../../policies/pulumiInternals";
 import type { CapturedResource } from "../mockRuntime/capture";
 import { isSecretMarker } from "../mockRuntime/secrets";
-
-interface PolicyProxyModule {
-  unknownCheckingProxy<T>(value: T): T;
-  UnknownValueError: new (...args: never[]) => Error;
-  unknownStringValue: string;
-  isSpecialProxy: string;
-  getSpecialProxyTarget: string;
-}
-
-/** The analyzer's own proxy module (internal to @pulumi/policy, hence untyped there). */
-export const policyProxy = require("@pulumi/policy/proxy") as PolicyProxyModule;
 
 /** Thrown by `notApplicable()`: the policy does not apply to this resource. */
 export class NotApplicableSignal extends Error {
@@ -70,7 +60,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * objects are kept, as the analyzer deserializes them into objects too.
  */
 export function toAnalyzerValue(value: unknown): unknown {
-  if (pulumi.isUnknown(value)) return policyProxy.unknownStringValue;
+  if (pulumi.isUnknown(value)) return analyzerUnknownValue();
   if (isSecretMarker(value)) return toAnalyzerValue(value.value);
   if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : toAnalyzerValue(item)));
   if (isPlainObject(value)) {
@@ -94,9 +84,8 @@ function copy(value: unknown): unknown {
 
 /** The plain value behind the analyzer's proxies (what a remediation returns may contain them). */
 export function unproxy(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && (value as Record<string, unknown>)[policyProxy.isSpecialProxy] === true) {
-    return unproxy((value as Record<string, unknown>)[policyProxy.getSpecialProxyTarget]);
-  }
+  const target = withoutAnalyzerProxy(value);
+  if (target !== value) return unproxy(target);
   if (Array.isArray(value)) return value.map(unproxy);
   if (isPlainObject(value)) {
     const result: Record<string, unknown> = {};
@@ -114,7 +103,7 @@ export function unproxy(value: unknown): unknown {
 
 /** Fresh, proxied props for one policy call. */
 export function proxiedProps(wire: Record<string, unknown>): Record<string, unknown> {
-  return policyProxy.unknownCheckingProxy(copy(wire) as Record<string, unknown>);
+  return analyzerProxy(copy(wire) as Record<string, unknown>);
 }
 
 /** A read-only Map, as the server freezes stack tags. */

@@ -10,12 +10,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EnforcementLevel, Policy, ReportViolation, ResourceValidationPolicy, Severity, StackValidationPolicy } from "@pulumi/policy";
 import { mailSecurityPolicies, policyPackName } from "../../policies/pack";
+import { isAnalyzerUnknownValueError } from "../../policies/pulumiInternals";
 import type { CapturedResource } from "../mockRuntime/capture";
 import {
   analyzerResource,
   freezeMap,
   NotApplicableSignal,
-  policyProxy,
   resourceValidationArgs,
   stackValidationArgs,
   unproxy,
@@ -151,7 +151,7 @@ export async function evaluatePolicies(resources: readonly CapturedResource[], o
   };
   /** The analyzer's treatment of what a policy throws: unknown -> advisory, not applicable -> noted, else a crash. */
   const handleThrow = (error: unknown, policy: Policy, urn: string | undefined, what: string, kind?: string): void => {
-    if (error instanceof policyProxy.UnknownValueError) {
+    if (isAnalyzerUnknownValueError(error)) {
       diagnostics.push({
         policyName: policy.name,
         policyPackName: packName,

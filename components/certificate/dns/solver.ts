@@ -6,9 +6,6 @@
  * top of a module (see ARCHITECTURE.md).
  */
 
-import { createCloudflareSolver } from "./cloudflare";
-import { createRfc2136Solver } from "./rfc2136";
-
 export interface Dns01Solver {
   /** Adds one TXT value at `name`; other values already there stay (two orders may overlap). */
   publishTxt(name: string, value: string): Promise<void>;
@@ -45,12 +42,3 @@ export const tsigAlgorithms = ["hmac-sha256", "hmac-sha384", "hmac-sha512"] as c
 export type TsigAlgorithm = (typeof tsigAlgorithms)[number];
 
 export type Dns01SolverConfig = CloudflareSolverConfig | Rfc2136SolverConfig;
-
-export function createSolver(config: Dns01SolverConfig): Dns01Solver {
-  switch (config.kind) {
-    case "cloudflare":
-      return createCloudflareSolver(config);
-    case "rfc2136":
-      return createRfc2136Solver(config);
-  }
-}

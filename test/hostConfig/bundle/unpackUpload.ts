@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { bundleDataMarker } from "../../../hostBundle/format/packHostBundle";
+import { hostBundleDataMarker } from "../../../hostBundle/format/hostBundleArchive";
 
 /** What host-bundle.sh unpacks, read with this machine's GNU tar: relative path -> mode and content. */
 export function unpackUpload(packed: string): Map<string, { mode: number; content: string }> {
-  const data = packed.slice(packed.indexOf(`\n${bundleDataMarker}\n`) + bundleDataMarker.length + 2);
+  const data = packed.slice(packed.indexOf(`\n${hostBundleDataMarker}\n`) + hostBundleDataMarker.length + 2);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-unpack-"));
   try {
     execFileSync("tar", ["-x", "-C", dir], { input: Buffer.from(data, "base64") });

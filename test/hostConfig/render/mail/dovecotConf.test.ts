@@ -3,19 +3,20 @@ import { tls12CipherSuites } from "../../../../baseline/tls";
 import { hostLayout } from "../../../../hostBundle/hostLayout";
 import { renderDovecotConf } from "../../../../hostBundle/render/mail/dovecotConf";
 import { renderDovecotPasswdFile } from "../../../../hostBundle/render/mail/dovecotPasswdFile";
-import { dovecotBlock, dovecotTopLevelSettings } from "./configParsers";
+import { dovecotBlockSettings, parseDovecotConf } from "../../../../hostBundle/parsers/dovecot";
 import { mailbox, mailTestContext, samplePasswordHash } from "./mailRenderFixture";
 
 const text = renderDovecotConf(mailTestContext());
-const settings = dovecotTopLevelSettings(text);
+const conf = parseDovecotConf(text);
+const settings = conf.topLevel;
 
 function blockSettings(header: RegExp): Record<string, string> {
-  const body = dovecotBlock(text, header).split("\n").slice(1, -1);
-  return Object.fromEntries(body.map((l) => /^\s*([a-z_]+)\s*=\s*(.*)$/.exec(l)).filter((m) => m !== null).map((m) => [m[1], m[2]]));
+  return Object.fromEntries(dovecotBlockSettings(conf, header));
 }
 
 describe("renderDovecotConf", () => {
-  it("is one complete file: no includes of Debian's conf.d", () => {
+  it("is one complete file Dovecot reads without a problem: no includes of Debian's conf.d", () => {
+    expect(conf.problems).toEqual([]);
     expect(text).not.toMatch(/^\s*!include/m);
   });
 

@@ -2,15 +2,16 @@ import { describe, expect, it } from "vitest";
 import { dkimPrivateKeyPath } from "../../../../hostBundle/hostLayout";
 import { dkimKeyFile, renderOpendkimConf } from "../../../../hostBundle/render/mail/opendkimConf";
 import { postfixOpendkimMilter } from "../../../../hostBundle/render/mail/postfixMainCf";
-import { parseOpendkimConf } from "./configParsers";
+import { parseOpendkimConf } from "../../../../hostBundle/parsers/opendkim";
 import { mailTestContext } from "./mailRenderFixture";
 
 const pem = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
 
 describe("renderOpendkimConf", () => {
-  const settings = parseOpendkimConf(renderOpendkimConf(mailTestContext({ dkim: { selectors: ["pm2025q4", "pm2026q1"], active: "pm2026q1" } })));
+  const { settings, problems } = parseOpendkimConf(renderOpendkimConf(mailTestContext({ dkim: { selectors: ["pm2025q4", "pm2026q1"], active: "pm2026q1" } })));
 
   it("signs the tenant domain with the active selector's key, relaxed/relaxed", () => {
+    expect(problems).toEqual([]);
     expect(settings.get("mode")).toBe("s");
     expect(settings.get("domain")).toBe("tenant-one.example");
     expect(settings.get("selector")).toBe("pm2026q1");

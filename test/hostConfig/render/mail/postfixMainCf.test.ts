@@ -4,11 +4,13 @@ import { forbiddenCipherClasses, tls12CipherSuites } from "../../../../baseline/
 import { hostLayout } from "../../../../hostBundle/hostLayout";
 import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../hostBundle/render/mail/postfixMainCf";
 import { renderFileHeader } from "../../../../hostBundle/renderContext";
-import { parsePostfixMainCf, postfixList } from "./configParsers";
+import { parsePostfixMainCf, postfixList } from "../../../../hostBundle/parsers/postfix";
 import { mailbox, mailTestContext } from "./mailRenderFixture";
 
-function mainCf(overrides: Record<string, unknown> = {}): Map<string, string> {
-  return parsePostfixMainCf(renderPostfixMainCf(mailTestContext(overrides)));
+function mainCf(overrides: Record<string, unknown> = {}): ReadonlyMap<string, string> {
+  const { settings, problems } = parsePostfixMainCf(renderPostfixMainCf(mailTestContext(overrides)));
+  expect(problems).toEqual([]);
+  return settings;
 }
 
 describe("renderPostfixMainCf", () => {

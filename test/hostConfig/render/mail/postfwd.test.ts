@@ -3,7 +3,7 @@ import { smtpLimits } from "../../../../baseline/abuse";
 import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../hostBundle/render/mail/postfixMainCf";
 import { renderPostfwdDefaults } from "../../../../hostBundle/render/mail/postfwdDefaults";
 import { renderPostfwdRules } from "../../../../hostBundle/render/mail/postfwdRules";
-import { parsePostfixMainCf } from "./configParsers";
+import { parsePostfixMainCf } from "../../../../hostBundle/parsers/postfix";
 import { mailTestContext } from "./mailRenderFixture";
 
 const rules = (t: string): string[] => t.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
@@ -26,7 +26,7 @@ describe("renderPostfwdDefaults", () => {
   it("makes postfwd listen where Postfix asks, as its unprivileged user, with the rendered ruleset", () => {
     const ctx = mailTestContext();
     const env = Object.fromEntries(rules(renderPostfwdDefaults(ctx)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
-    const policy = parsePostfixMainCf(renderPostfixMainCf(ctx)).get(submissionRestrictionParameters.data);
+    const policy = parsePostfixMainCf(renderPostfixMainCf(ctx)).settings.get(submissionRestrictionParameters.data);
     expect(policy).toBe(`check_policy_service inet:${env.INET}:${env.PORT}`);
     expect(env.CONF).toBe("/etc/postfix/postfwd.cf");
     expect(env.RUNAS).toBe('"postfw"');

@@ -1,3 +1,4 @@
+import { sha256Hex } from "./bundleManifest";
 import type { HostBundle } from "./hostBundle";
 
 /** One file of the bundle's directory form, relative to its root. */
@@ -21,4 +22,17 @@ export function bundleTree(bundle: HostBundle): BundleTreeEntry[] {
     { path: "manifest.tsv", content: bundle.manifestTsv, mode: 0o644, secret: false },
     ...bundle.files.map((f) => ({ path: `files${f.path}`, content: f.content, mode: f.mode, secret: f.secret === true })),
   ];
+}
+
+/** What stands in for a secret file's content when a bundle is written for reading. */
+export function secretPlaceholder(hostPath: string, content: string): string {
+  return `# ${hostPath}: secret, not written here. It ships to the host only inside the bundle (sha256 ${sha256Hex(content)}).\n`;
+}
+
+/**
+ * The directory form for a person to read (`plan --out`): every secret file (private keys,
+ * password hashes) replaced by a note naming its hash, so the directory can be shared.
+ */
+export function readableBundleTree(bundle: HostBundle): BundleTreeEntry[] {
+  return bundleTree(bundle).map((entry) => (entry.secret ? { ...entry, content: secretPlaceholder(entry.path.slice("files".length), entry.content) } : entry));
 }

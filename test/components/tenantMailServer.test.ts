@@ -208,4 +208,13 @@ describe("the dev stack under mocks", () => {
       activeDkimSelector: "pm202611",
     });
   });
+
+  it("registers, as the tenant component's outputs, everything the stack exports about the tenant", () => {
+    const server = only("penguinmails:mail:TenantMailServer");
+    const registered = unwrapSecrets(plan.componentOutputs.get(server.urn)) as Record<string, unknown>;
+    const exported = unwrapSecrets(plan.outputs) as Record<string, unknown>;
+    const { domain, ...fromTheComponent } = exported;
+    expect(domain).toBe("tenant-one.example");
+    expect(registered).toEqual(fromTheComponent);
+  });
 });

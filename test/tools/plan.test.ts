@@ -115,9 +115,14 @@ describe("npm run plan", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("rejects unknown flags with the usage", () => {
-    const run = plan("--stak", "dev");
+  it("rejects unknown flags in one line that says where the usage is", () => {
+    const run = plan("--stack", "dev", "--jsno", "x.json");
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/usage: npm run plan/);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("error: unknown option '--jsno' (Did you mean --json?) (npm run plan -- --help for usage)\n");
+    const help = plan("--help");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run plan -- \[options\]/);
+    expect(help.stdout).toMatch(/--stack <name>/);
   });
 });

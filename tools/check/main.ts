@@ -1,90 +1,92 @@
 /** `npm run check -- <host>`: the certificates a live mail host presents, and how soon they expire. */
 
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
 import { certificateExpiryLevels } from "../../baseline/tls";
+import { InvalidArgumentError, Option, parseCommandLine, toolCommand } from "../cli/command";
+import { secondsValue } from "../cli/optionValues";
 import { checkHost } from "./checkHost";
 import { levelOrder } from "./levels";
 import { renderReport } from "./renderReport";
 import { checkedServices } from "./services";
 
 const defaultTimeoutSeconds = 10;
+/** sysexits' EX_USAGE: 0-4 are the levels. */
 const usageExit = 64;
 
-const usage = `usage: npm run check -- <host> [--json] [--port SERVICE=PORT ...] [--address IP] [--timeout SECONDS] [--ca FILE]
-
-Connects to the host's TLS listeners (${checkedServices.map((s) => `${s.name} ${s.port}${s.mode === "starttls" ? " STARTTLS" : ""}`).join(", ")}),
-and reports each certificate's names and days to expiry.
-  --json              one JSON document on stdout, for monitoring systems
-  --port NAME=PORT    check a service on another port (repeatable), e.g. --port smtp=2525
-  --address IP        connect to this address instead of resolving the host (SNI stays the host)
-  --timeout SECONDS   per connection (default ${defaultTimeoutSeconds})
-  --ca FILE           also trust this CA (PEM), e.g. a lab's test CA
-Levels: ${certificateExpiryLevels.map((l) => `${l.level} within ${l.withinDays} day${l.withinDays === 1 ? "" : "s"}`).join(", ")} of expiry;
-an expired, untrusted or wrongly named certificate is critical; a listener that does not answer is unreachable.
-Exit codes (worst level wins): ${levelOrder.map((l, i) => `${i} ${l}`).join(", ")}, ${usageExit} bad usage.`;
-
-function fail(message: string): number {
-  console.error(`${message}\n\n${usage}`);
-  return usageExit;
+function hostValue(text: string): string {
+  if (!(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(text) || isIP(text) !== 0)) {
+    throw new InvalidArgumentError(`${JSON.stringify(text.slice(0, 60))} is not a host name or IP address`);
+  }
+  return text;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed;
+function portValue(text: string, previous: Record<string, number>): Record<string, number> {
+  const match = /^([a-z]+)=([1-9][0-9]{0,4})$/.exec(text);
+  const port = match ? Number(match[2]) : 0;
+  if (!match || !checkedServices.some((s) => s.name === match[1]) || port > 65535) {
+    throw new InvalidArgumentError(`expected SERVICE=PORT with SERVICE one of ${checkedServices.map((s) => s.name).join(", ")} and a port from 1 to 65535`);
+  }
+  return { ...previous, [match[1]!]: port };
+}
+
+function addressValue(text: string): string {
+  if (isIP(text) === 0) throw new InvalidArgumentError(`${JSON.stringify(text.slice(0, 60))} is not an IP address`);
+  return text;
+}
+
+/** A CA file must hold at least one PEM certificate, and nothing that is not one. */
+function caValue(file: string): string {
+  let text: string;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean", default: false },
-        port: { type: "string", multiple: true, default: [] },
-        address: { type: "string" },
-        timeout: { type: "string" },
-        ca: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-    });
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    return fail((error as Error).message);
+    throw new InvalidArgumentError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (positionals.length !== 1) return fail("give exactly one host name");
-  const host = positionals[0]!;
-  if (!/^[A-Za-z0-9.-]+$|^[0-9a-fA-F:]+$/.test(host)) return fail(`${JSON.stringify(host)} is not a host name or IP address`);
-
-  const ports: Record<string, number> = {};
-  for (const entry of values.port) {
-    const match = /^([a-z]+)=(\d{1,5})$/.exec(entry);
-    const port = match ? Number(match[2]) : 0;
-    if (!match || !checkedServices.some((s) => s.name === match[1]) || port < 1 || port > 65535) {
-      return fail(`--port ${entry}: expected SERVICE=PORT with SERVICE one of ${checkedServices.map((s) => s.name).join(", ")}`);
-    }
-    ports[match[1]!] = port;
-  }
-  const timeoutSeconds = values.timeout === undefined ? defaultTimeoutSeconds : Number(values.timeout);
-  if (!(timeoutSeconds > 0 && timeoutSeconds <= 300)) return fail("--timeout must be a number of seconds between 0 and 300");
-  let caPem: string | undefined;
-  if (values.ca !== undefined) {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new InvalidArgumentError(`${file} holds no PEM certificate`);
+  for (const block of blocks) {
     try {
-      caPem = readFileSync(values.ca, "utf8");
-    } catch (error) {
-      return fail(`--ca ${values.ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      new X509Certificate(block);
+    } catch {
+      throw new InvalidArgumentError(`${file} holds a PEM block that is not a certificate`);
     }
   }
+  return blocks.join("\n") + "\n";
+}
 
+const exitCodes = `Exit codes (worst level wins): ${levelOrder.map((l, i) => `${i} ${l}`).join(", ")}, ${usageExit} bad usage.`;
+
+const command = toolCommand(
+  "npm run check --",
+  `Connects to the host's TLS listeners (${checkedServices.map((s) => `${s.name} ${s.port}${s.mode === "starttls" ? " STARTTLS" : ""}`).join(", ")}) and reports each certificate's names and days to expiry.`,
+)
+  .argument("<host>", "the mail host's name (SNI and certificate name)", hostValue)
+  .option("--json", "one JSON document on stdout, for monitoring systems", false)
+  .option("--port <service=port>", "check a service on another port (repeatable), e.g. --port smtp=2525", portValue, {})
+  .option("--address <ip>", "connect to this address instead of resolving the host (SNI stays the host)", addressValue)
+  .addOption(new Option("--timeout <seconds>", "per connection").argParser(secondsValue(0.1, 300)).default(defaultTimeoutSeconds))
+  .option("--ca <file>", "also trust this CA (PEM), e.g. a lab's test CA", caValue)
+  .addHelpText(
+    "after",
+    `\nLevels: ${certificateExpiryLevels.map((l) => `${l.level} within ${l.withinDays} day${l.withinDays === 1 ? "" : "s"}`).join(", ")} of expiry;\n` +
+      `an expired, untrusted or wrongly named certificate is critical; a listener that does not answer is unreachable.\n${exitCodes}`,
+  );
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine(command, argv, usageExit);
+  if (!parsed.ok) return parsed.exitCode;
+  const [host] = command.processedArgs as [string];
+  const options = command.opts<{ json: boolean; port: Record<string, number>; address?: string; timeout: number; ca?: string }>();
   const report = await checkHost({
     host,
-    ...(values.address ? { address: values.address } : {}),
-    ports,
-    timeoutMs: timeoutSeconds * 1000,
-    ...(caPem ? { caPem } : {}),
+    ...(options.address ? { address: options.address } : {}),
+    ports: options.port,
+    timeoutMs: options.timeout * 1000,
+    ...(options.ca ? { caPem: options.ca } : {}),
   });
-  console.log(values.json ? JSON.stringify(report, null, 2) : renderReport(report));
+  console.log(options.json ? JSON.stringify(report, null, 2) : renderReport(report));
   return report.exitCode;
 }
 

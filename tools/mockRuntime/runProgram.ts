@@ -21,7 +21,16 @@ export interface MockRunOptions {
   /** Config overrides, `namespace:key` -> engine-encoded value. */
   readonly configOverrides?: Readonly<Record<string, string>>;
   readonly mocks?: pulumi.runtime.Mocks;
+  /** How long the program may take to declare and register everything; default 120 s. */
+  readonly timeoutMs?: number;
 }
+
+/** The program did not finish: it ran past its time, or stopped with nothing left to wait for. */
+export class ProgramTimeoutError extends Error {
+  override name = "ProgramTimeoutError";
+}
+
+export const defaultProgramTimeoutMs = 120_000;
 
 export interface MockRunResult {
   readonly project: string;
@@ -34,7 +43,7 @@ export interface MockRunResult {
 }
 
 /** The program's entry file, found as the Node.js language host finds it: package.json "main", else index. */
-function entryPointPath(programDir: string): string {
+export function entryPointPath(programDir: string): string {
   const packageJson = join(programDir, "package.json");
   const main = existsSync(packageJson) ? (JSON.parse(readFileSync(packageJson, "utf8")) as { main?: string }).main : undefined;
   const candidates = [main, "index.ts", "index.js"].filter((c): c is string => c !== undefined).map((c) => resolve(programDir, c));
@@ -68,6 +77,12 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   capture.install();
 
   const program = options.program ?? loadEntryPoint(options.programDir);
+  // Every resource the program constructs, so a run that never finishes can name what it waits on.
+  const constructed: string[] = [];
+  const recordConstruction: pulumi.ResourceTransformation = (args) => {
+    constructed.push(`${args.type} "${args.name}"`);
+    return undefined;
+  };
   // A resource whose input fails to resolve (an apply callback that throws) is never registered,
   // and its error surfaces only as an unhandled rejection: the engine fails the deployment on it,
   // so the run fails too instead of returning a plan without that resource.
@@ -75,12 +90,38 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
   const onRejection = (reason: unknown): void => void rejections.push(reason);
   process.on("unhandledRejection", onRejection);
   let rawOutputs: Record<string, unknown> | undefined;
+  let stopWaiting = (): void => undefined;
+  const unfinished = new Promise<never>((_, reject) => {
+    const pending = (): string => {
+      const registered = new Set(capture.resources.map((r) => `${r.type} "${r.name}"`));
+      const waiting = constructed.filter((label) => !registered.has(label));
+      return waiting.length === 0 ? "no resource is pending (the program's own promise never settled)" : `still pending: ${waiting.slice(0, 10).join(", ")}${waiting.length > 10 ? `, and ${waiting.length - 10} more` : ""}`;
+    };
+    const timeoutMs = options.timeoutMs ?? defaultProgramTimeoutMs;
+    // Unreferenced: a program that leaves nothing to wait for ends the event loop, and beforeExit says so.
+    const timer = setTimeout(() => reject(new ProgramTimeoutError(`the program did not finish within ${timeoutMs / 1000} s; ${pending()}`)), timeoutMs).unref();
+    const onBeforeExit = (): void => reject(new ProgramTimeoutError(`the program stopped without finishing: nothing is left to wait for; ${pending()}`));
+    process.once("beforeExit", onBeforeExit);
+    stopWaiting = () => {
+      clearTimeout(timer);
+      process.off("beforeExit", onBeforeExit);
+    };
+  });
   try {
-    rawOutputs = await pulumi.runtime.runInPulumiStack(async () => await program());
-    await waitForRpcs();
-    await capture.whenIdle();
-    await new Promise((resolveTick) => setImmediate(resolveTick));
+    await Promise.race([
+      unfinished,
+      (async () => {
+        rawOutputs = await pulumi.runtime.runInPulumiStack(async () => {
+          pulumi.runtime.registerStackTransformation(recordConstruction);
+          return await program();
+        });
+        await waitForRpcs();
+        await capture.whenIdle();
+        await new Promise((resolveTick) => setImmediate(resolveTick));
+      })(),
+    ]);
   } finally {
+    stopWaiting();
     process.off("unhandledRejection", onRejection);
   }
   if (rejections.length > 0) throw rejections[0];

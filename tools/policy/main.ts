@@ -1,24 +1,28 @@
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import * as pulumi from "@pulumi/pulumi";
-import { StackConfigError } from "../mockRuntime/stackConfig";
-import { PolicyCrashError, type PolicyReport } from "./evaluate";
-import { PolicyConfigError } from "./packConfig";
+import { Option, parseCommandLine, toolCommand } from "../cli/command";
+import { checkOutputFile, writeFileAtomically } from "../cli/outputFiles";
+import { secondsValue, stackNameValue } from "../cli/optionValues";
+import { defaultProgramTimeoutMs } from "../mockRuntime/runProgram";
+import type { PolicyReport } from "./evaluate";
+import { describeFailure, exitCodesHelp, toolExitCodes } from "./failures";
 import { describeUrn, renderPolicyReport, renderPolicySummary } from "./render";
-import { describeProgramError, ProgramError, runPolicyCheck } from "./runPolicyCheck";
+import { describeProgramError, runPolicyCheck } from "./runPolicyCheck";
 
-const usage = `usage: npm run policy -- --stack <name> [--program DIR] [--config FILE] [--preview] [--json FILE]
-
-Runs a Pulumi TypeScript program offline under Pulumi's mock runtime with Pulumi.<name>.yaml and
-evaluates the mail-security-baseline policy pack (policies/) over every resource it registers, as
-\`pulumi preview --policy-pack policies\` would.
-  --stack NAME     the stack whose Pulumi.NAME.yaml to read (required)
-  --program DIR    the Pulumi program directory (default: this project)
-  --config FILE    policy pack config, as --policy-pack-config: {"<policy>": "<level>" | {"enforcementLevel": ..., <setting>: ...}}
-  --preview        leave what providers compute (ids, addresses, generated keys) unknown, as a real preview does
-  --json FILE      also write the report as JSON
-Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 invalid arguments, config or program, 3 a policy crashed.`;
+const command = toolCommand(
+  "npm run policy --",
+  "Runs a Pulumi TypeScript program offline under Pulumi's mock runtime with Pulumi.<name>.yaml and evaluates the mail-security-baseline " +
+    "policy pack (policies/) over every resource it registers, as `pulumi preview --policy-pack policies` would. The program is type-checked " +
+    "first, as pulumi preview does.",
+)
+  .requiredOption("--stack <name>", "the stack whose Pulumi.<name>.yaml to read", stackNameValue)
+  .option("--program <dir>", "the Pulumi program directory (default: this project)")
+  .option("--config <file>", 'policy pack config, as --policy-pack-config: {"<policy>": "<level>" | {"enforcementLevel": ..., <setting>: ...}}')
+  .addOption(new Option("--policy-pack-config <file>", "the same as --config").hideHelp())
+  .option("--preview", "leave what providers compute (ids, addresses, generated keys) unknown, as a real preview does", false)
+  .option("--json <file>", "also write the report as JSON")
+  .addOption(new Option("--timeout <seconds>", "how long the program may take").argParser(secondsValue(1, 3600)).default(defaultProgramTimeoutMs / 1000))
+  .option("--no-type-check", "run the program without checking its types first")
+  .addHelpText("after", `\n${exitCodesHelp}`);
 
 const offlineNote = (preview: boolean) =>
   preview
@@ -49,35 +53,13 @@ function reportJson(report: PolicyReport, project: string, stack: string, previe
 }
 
 async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        stack: { type: "string" },
-        program: { type: "string" },
-        config: { type: "string" },
-        "policy-pack-config": { type: "string" },
-        preview: { type: "boolean", default: false },
-        json: { type: "string" },
-        help: { type: "boolean", default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${usage}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (!args.stack) {
-    console.error(`--stack is required\n\n${usage}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(command, process.argv.slice(2), toolExitCodes.invalidInput);
+  if (!parsed.ok) return parsed.exitCode;
+  const args = command.opts<{ stack: string; program?: string; config?: string; policyPackConfig?: string; preview: boolean; json?: string; timeout: number; typeCheck: boolean }>();
+  const jsonFile = args.json === undefined ? undefined : checkOutputFile("--json", args.json);
   const programDir = resolve(args.program ?? resolve(__dirname, "../.."));
-  const configFile = args.config ?? args["policy-pack-config"];
-  const { run, report } = await runPolicyCheck({ programDir, stack: args.stack, configFile, preview: args.preview });
+  const configFile = args.config ?? args.policyPackConfig;
+  const { run, report } = await runPolicyCheck({ programDir, stack: args.stack, configFile, preview: args.preview, typeCheck: args.typeCheck, timeoutMs: args.timeout * 1000 });
 
   console.log(`Policy check of stack ${run.stack} (project ${run.project}): ${run.resources.length} resources`);
   console.log(offlineNote(args.preview));
@@ -85,28 +67,8 @@ async function main(): Promise<number> {
   console.log(renderPolicyReport(report, { resources: run.resources }));
   console.log("");
   console.log(renderPolicySummary(report));
-  if (args.json) {
-    writeFileSync(args.json, JSON.stringify(reportJson(report, run.project, run.stack, args.preview), null, 2) + "\n");
-  }
-  return report.mandatoryCount > 0 ? 1 : 0;
-}
-
-/** User errors print their message alone (exit 2); a crashing policy is a bug in the pack (exit 3). */
-function reportFailure(err: unknown): number {
-  if (err instanceof PolicyConfigError || err instanceof StackConfigError || err instanceof ProgramError) {
-    console.error(`error: ${err.message}`);
-    return 2;
-  }
-  if (pulumi.RunError.isInstance(err)) {
-    console.error(`error: ${(err as Error).message}`);
-    return 2;
-  }
-  if (err instanceof PolicyCrashError) {
-    console.error(`error: ${err.message}`);
-    return 3;
-  }
-  console.error(err);
-  return 3;
+  if (jsonFile) writeFileAtomically(jsonFile, JSON.stringify(reportJson(report, run.project, run.stack, args.preview), null, 2) + "\n");
+  return report.mandatoryCount > 0 ? toolExitCodes.mandatoryViolation : toolExitCodes.ok;
 }
 
 // An apply callback that throws rejects a promise nobody awaits: it is still the program failing.
@@ -115,7 +77,14 @@ function reportFailure(err: unknown): number {
 process.on("unhandledRejection", (reason) => {
   if (process.listenerCount("unhandledRejection") > 1) return;
   console.error(`error: the program failed: ${describeProgramError(reason, process.cwd())}`);
-  process.exit(2);
+  process.exit(toolExitCodes.invalidInput);
 });
 
-main().then((code) => process.exit(code), (err) => process.exit(reportFailure(err)));
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const { exitCode, message } = describeFailure(error);
+    console.error(message);
+    process.exit(exitCode);
+  },
+);

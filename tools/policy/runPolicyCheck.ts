@@ -10,11 +10,12 @@ import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { Policy } from "@pulumi/policy";
 import { mailSecurityPolicies } from "../../policies/pack";
-import { runProgramWithMocks, type MockRunResult } from "../mockRuntime/runProgram";
+import { entryPointPath, ProgramTimeoutError, runProgramWithMocks, type MockRunResult } from "../mockRuntime/runProgram";
 import { StackConfigError } from "../mockRuntime/stackConfig";
 import { evaluatePolicies, type EvaluateOptions, type PolicyReport } from "./evaluate";
 import { readPolicyPackConfigFile, resolvePolicyPackConfig, type GivenPackConfig } from "./packConfig";
 import { previewMocks } from "./previewMocks";
+import { ProgramTypeError, typeCheckProgram } from "./typeCheckProgram";
 
 export interface PolicyCheckOptions {
   /** Directory with Pulumi.yaml, the stack file and the program's entry point. */
@@ -27,6 +28,10 @@ export interface PolicyCheckOptions {
   /** As a preview: what providers compute (ids, addresses, keys) stays unknown. */
   readonly preview?: boolean;
   readonly policies?: readonly Policy[];
+  /** Check the program's types first, as `pulumi preview` does; a type error stops the run. */
+  readonly typeCheck?: boolean;
+  /** How long the program may take; default runProgramWithMocks's. */
+  readonly timeoutMs?: number;
 }
 
 export interface PolicyCheckResult {
@@ -80,6 +85,14 @@ export async function runPolicyCheck(options: PolicyCheckOptions, evaluate: Omit
   resolvePolicyPackConfig(policies, config, evaluate.packEnforcementLevel, configSource);
 
   const programDir = resolve(options.programDir);
+  if (options.typeCheck) {
+    try {
+      typeCheckProgram(programDir, entryPointPath(programDir));
+    } catch (error) {
+      if (error instanceof ProgramTypeError) throw new ProgramError(`the program in ${relative(process.cwd(), programDir) || "."} ${error.message.replace(/^the program /, "")}`);
+      throw error;
+    }
+  }
   const started = process.hrtime.bigint();
   let run: MockRunResult;
   try {
@@ -88,10 +101,11 @@ export async function runPolicyCheck(options: PolicyCheckOptions, evaluate: Omit
       stack: options.stack,
       preview: options.preview ?? false,
       mocks: options.preview ? previewMocks : undefined,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
   } catch (error) {
     // A RunError is the program's own message for the user (invalid or missing config): shown as is.
-    if (error instanceof StackConfigError || pulumi.RunError.isInstance(error)) throw error;
+    if (error instanceof StackConfigError || error instanceof ProgramTimeoutError || pulumi.RunError.isInstance(error)) throw error;
     throw new ProgramError(`the program in ${relative(process.cwd(), programDir) || "."} failed: ${describeProgramError(error, programDir)}`);
   }
   const programMs = Number(process.hrtime.bigint() - started) / 1e6;

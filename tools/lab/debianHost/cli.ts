@@ -1,72 +1,70 @@
 import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
+import { Command, parseCommandLine, toolCommand } from "../../cli/command";
 import { findContainerInit, nsenterArgs } from "./container";
 import { attachDebianHost, startDebianHost, type DebianHost } from "./debianHost";
 import { DEFAULT_EXTRA_PACKAGES } from "./packages";
 import { isAlive } from "./processes";
 import { isStale, listRunNames, loadState, teardownRunSync } from "./runState";
 
-const USAGE = `Usage: npx tsx tools/lab/debianHost/cli.ts <command>
+const cliName = "npx tsx tools/lab/debianHost/cli.ts";
 
-  up [--name NAME] [--hostname FQDN] [--packages PKG,PKG] [--no-default-packages] [--copy]
-        Boot a Debian 12 lab host and keep it until Ctrl-C (or \`down\` from another terminal).
-        --packages adds to the default mail packages; --copy copies the rootfs instead of overlaying it.
-  ssh NAME [--user USER] [-- COMMAND...]
-        SSH into it with the run's key (default user: admin).
-  exec NAME -- COMMAND...
-        Run a command as root inside it without SSH (for when SSH itself is broken).
-  list
-        Show lab hosts, including stale ones left by killed runs.
-  down NAME | --all
-        Stop a host (or all of them) and remove everything it created.
-`;
+/** What a subcommand's action settles with: its exit code. */
+let outcome: Promise<number> = Promise.resolve(0);
 
-class UsageError extends Error {}
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "up":
-      return up(rest);
-    case "ssh":
-      return ssh(rest);
-    case "exec":
-      return exec(rest);
-    case "list":
-      return list();
-    case "down":
-      return down(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+function action<A extends unknown[]>(run: (...args: A) => Promise<number> | number): (...args: A) => void {
+  return (...args) => {
+    outcome = Promise.resolve().then(() => run(...args));
+  };
 }
 
-async function up(args: string[]): Promise<number> {
-  const { values } = parsed(() =>
-    parseArgs({
-      args,
-      strict: true,
-      options: {
-        name: { type: "string" },
-        hostname: { type: "string" },
-        packages: { type: "string" },
-        "no-default-packages": { type: "boolean" },
-        copy: { type: "boolean" },
-      },
-    }),
-  );
-  const extra = values.packages?.split(",").map((p) => p.trim()).filter(Boolean) ?? [];
+function cli(): Command {
+  const program = toolCommand(cliName, "A booted Debian 12 lab host in network namespaces of its own, reached over SSH like a droplet.");
+  const sub = (name: string, description: string): Command => toolCommandFrom(program, name, description);
+  sub("up", "Boot a Debian 12 lab host and keep it until Ctrl-C (or `down` from another terminal).")
+    .option("--name <name>", "the run's name (default dh-<random>)")
+    .option("--hostname <fqdn>", "the host's FQDN (default mail.lab.example)")
+    .option("--packages <list>", "comma-separated packages on top of the default mail packages")
+    .option("--no-default-packages", "only the base packages and --packages")
+    .option("--copy", "copy the rootfs instead of overlaying it", false)
+    .action(action((options: { name?: string; hostname?: string; packages?: string; defaultPackages: boolean; copy: boolean }) => up(options)));
+  sub("ssh", "SSH into it with the run's key.")
+    .argument("<name>", "the host's name (see `list`)")
+    .argument("[command...]", "a command to run instead of a shell")
+    .option("--user <user>", "the user to log in as (default: admin)")
+    .action(action((name: string, command: string[], options: { user?: string }) => ssh(name, command, options.user)));
+  sub("exec", "Run a command as root inside it without SSH (for when SSH itself is broken).")
+    .argument("<name>", "the host's name")
+    .argument("<command...>", "the command")
+    .action(action((name: string, command: string[]) => exec(name, command)));
+  sub("list", "Show lab hosts, including stale ones left by killed runs.").action(action(() => list()));
+  sub("down", "Stop a host (or all of them) and remove everything it created.")
+    .argument("[names...]", "the hosts' names")
+    .option("--all", "every lab host, also those other runs are using", false)
+    .action(action((names: string[], options: { all: boolean }) => down(names, options.all)));
+  return program;
+}
+
+/** A subcommand that reports usage errors like its parent: one line, and where the help is. */
+function toolCommandFrom(parent: Command, name: string, description: string): Command {
+  const child = toolCommand(`${cliName} ${name}`, description).name(name);
+  parent.addCommand(child);
+  return child;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = cli();
+  const parsed = parseCommandLine(program, argv.length === 0 ? ["--help"] : argv, 2);
+  if (!parsed.ok) return argv.length === 0 ? 2 : parsed.exitCode;
+  return outcome;
+}
+
+async function up(options: { name?: string; hostname?: string; packages?: string; defaultPackages: boolean; copy: boolean }): Promise<number> {
+  const extra = options.packages?.split(",").map((p) => p.trim()).filter(Boolean) ?? [];
   const host = await startDebianHost({
-    name: values.name,
-    hostname: values.hostname,
-    extraPackages: values["no-default-packages"] ? extra : [...DEFAULT_EXTRA_PACKAGES, ...extra],
-    rootMode: values.copy ? "copy" : "auto",
+    name: options.name,
+    hostname: options.hostname,
+    extraPackages: options.defaultPackages ? [...DEFAULT_EXTRA_PACKAGES, ...extra] : extra,
+    rootMode: options.copy ? "copy" : "auto",
     log: (line) => console.log(line),
   });
   printSummary(host);
@@ -86,7 +84,7 @@ async function up(args: string[]): Promise<number> {
 
 function printSummary(host: DebianHost): void {
   const failed = host.boot.failedUnits.length ? ` (failed units: ${host.boot.failedUnits.join(", ")})` : "";
-  const cli = "npx tsx tools/lab/debianHost/cli.ts";
+  const cli = cliName;
   console.log(
     [
       `lab host ${host.name} (${host.hostname}) is ${host.boot.state}${failed}`,
@@ -102,20 +100,14 @@ function printSummary(host: DebianHost): void {
   );
 }
 
-async function ssh(args: string[]): Promise<number> {
-  const { values, positionals } = parsed(() => parseArgs({ args, strict: true, allowPositionals: true, options: { user: { type: "string" } } }));
-  const [name, ...command] = positionals;
-  if (!name) throw new UsageError("ssh needs the host's name (see `list`)");
+async function ssh(name: string, command: string[], user: string | undefined): Promise<number> {
   const host = await attachDebianHost(name);
-  const sshArgs = [...host.sshArgs(values.user ?? host.adminUser), ...(command.length ? ["--", ...command] : [])];
+  const sshArgs = [...host.sshArgs(user ?? host.adminUser), ...(command.length ? ["--", ...command] : [])];
   return spawnSync("ssh", sshArgs, { stdio: "inherit" }).status ?? 255;
 }
 
 /** Interactive, unlike DebianHost.exec(): the terminal is handed through. */
-function exec(args: string[]): number {
-  const { positionals } = parsed(() => parseArgs({ args, strict: true, allowPositionals: true, options: {} }));
-  const [name, ...command] = positionals;
-  if (!name || command.length === 0) throw new UsageError("exec needs the host's name and a command");
+function exec(name: string, command: string[]): number {
   const state = loadState(name);
   if (!state) throw new Error(`no lab host named ${name} is running (see \`list\`)`);
   const initPid = findContainerInit(state.network.namespaces.host);
@@ -139,12 +131,12 @@ function list(): number {
   return 0;
 }
 
-async function down(args: string[]): Promise<number> {
-  const { values, positionals } = parsed(() => parseArgs({ args, strict: true, allowPositionals: true, options: { all: { type: "boolean" } } }));
-  const names = values.all ? listRunNames() : positionals;
+async function down(given: string[], all: boolean): Promise<number> {
+  const names = all ? listRunNames() : given;
   if (names.length === 0) {
-    if (values.all) return 0;
-    throw new UsageError("down needs a host's name, or --all");
+    if (all) return 0;
+    console.error(`error: down needs a host's name, or --all (${cliName} down --help for usage)`);
+    return 2;
   }
   let failures = 0;
   for (const name of names) {
@@ -171,21 +163,10 @@ async function stopByName(name: string): Promise<void> {
   await (await attachDebianHost(name)).stop();
 }
 
-/** parseArgs' own messages ("Unknown option '--nme'") are clear; they only need the usage text. */
-function parsed<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${message}\n`);
-    if (err instanceof UsageError) process.stderr.write(`\n${USAGE}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
   },
 );

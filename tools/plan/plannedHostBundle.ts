@@ -1,30 +1,31 @@
 import { parseTenantConfig } from "../../tenant/parseTenantConfig";
 import { configNamespace, formatConfigProblems } from "../../tenant/tenantConfig";
 import { buildHostBundle } from "../../hostBundle/buildHostBundle";
-import { writeHostBundle } from "../../hostBundle/format/writeHostBundle";
+import type { HostBundle } from "../../hostBundle/format/hostBundle";
 import { tenantHostRenderContext } from "../../hostBundle/renderContext";
 import type { CapturedResource } from "../mockRuntime/capture";
 import type { MockRunResult } from "../mockRuntime/runProgram";
 import { unwrapSecrets } from "../mockRuntime/secrets";
 import { namespaceConfig, type StackConfig } from "../mockRuntime/stackConfig";
+import { ProgramError } from "../policy/runPolicyCheck";
 
 function outputsOf(resource: CapturedResource): Record<string, string> {
   return unwrapSecrets(resource.outputs) as Record<string, string>;
 }
 
 /**
- * Writes the host bundle the plan would ship, secrets left out, so an operator reads exactly
- * what lands on the host. The bundle is rebuilt from the stack's config and the planned keys
- * and certificate, and must hash to what the program planned: a drift is an error, not a guess.
+ * The host bundle the plan would ship, for an operator to read exactly what lands on the host.
+ * It is rebuilt from the stack's config and the planned keys and certificate, and must hash to
+ * what the program planned: a drift is an error, not a guess.
  */
-export function writePlannedHostBundle(result: MockRunResult, stackConfig: StackConfig, outDir: string): string[] {
+export function plannedHostBundle(result: MockRunResult, stackConfig: StackConfig): HostBundle {
   const parsed = parseTenantConfig(namespaceConfig(stackConfig, configNamespace));
-  if (!parsed.ok) throw new Error(formatConfigProblems(parsed.problems));
+  if (!parsed.ok) throw new ProgramError(formatConfigProblems(parsed.problems));
   const { config } = parsed;
 
   const dkimComponent = result.resources.find((r) => r.type === "penguinmails:mail:DkimKeys");
   const certificate = result.resources.find((r) => r.type === "pulumi-nodejs:dynamic/certificate:AcmeCertificate");
-  if (!dkimComponent || !certificate) throw new Error("--out needs this project's tenant program: no DkimKeys or AcmeCertificate was planned");
+  if (!dkimComponent || !certificate) throw new ProgramError("--out needs this project's tenant program: no DkimKeys or AcmeCertificate was planned");
   const dkimPrivateKeyPems = Object.fromEntries(
     result.resources
       .filter((r) => r.parent === dkimComponent.urn)
@@ -39,5 +40,5 @@ export function writePlannedHostBundle(result: MockRunResult, stackConfig: Stack
   if (bundle.hash !== plannedHash) {
     throw new Error(`the rebuilt host bundle (${bundle.hash}) differs from the planned one (${String(plannedHash)})`);
   }
-  return writeHostBundle(bundle, outDir, { includeSecrets: false });
+  return bundle;
 }

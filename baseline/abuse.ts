@@ -1,16 +1,29 @@
 /** Abuse limits: fail2ban thresholds and SMTP rate limits. */
 
+/**
+ * fail2ban: a client that fails to authenticate (SSH, SMTP AUTH, IMAP) too often is banned, and
+ * one banned again and again is shut out of every port for a day.
+ * @source the product spec (5 failures, 1 hour); fail2ban's recidive jail (jail.conf)
+ */
 export const fail2ban = {
+  /** Failed authentications within findTimeSeconds before a ban. */
   maxRetry: 5,
+  /** The window the failures are counted over: 10 minutes. */
   findTimeSeconds: 10 * 60,
+  /** The first ban: an hour. */
   banTimeSeconds: 60 * 60,
   /** Repeat offenders (the recidive jail) are banned from every port for a day. */
   recidiveBanTimeSeconds: 24 * 60 * 60,
   /** Recidive counts bans over this window. */
   recidiveFindTimeSeconds: 24 * 60 * 60,
+  /** Bans within recidiveFindTimeSeconds that make a repeat offender. */
   recidiveMaxRetry: 3,
 } as const;
 
+/**
+ * SMTP rate limits: per client address (Postfix's anvil) and per authenticated account.
+ * @source the product spec (500 messages per hour per account); Postfix anvil(8)
+ */
 export const smtpLimits = {
   /** Postfix anvil: new connections per client IP per minute. */
   connectionsPerMinutePerClient: 50,

@@ -9,6 +9,7 @@ export type CertificateKeySpec =
 /**
  * ECDSA P-256 is the default: small, fast, accepted everywhere. RSA stays available for
  * clients that still cannot do ECDSA; 3072 bits is the recommended RSA size.
+ * @source Let's Encrypt's supported key types; Mozilla server-side TLS guidelines 5.7
  */
 export const certificateKeyTypes = {
   "ecdsa-p256": { algorithm: "ecdsa", curve: "P256" },
@@ -20,8 +21,16 @@ export const certificateKeyTypes = {
 
 export type CertificateKeyType = keyof typeof certificateKeyTypes;
 
+/**
+ * The key type of a tenant's certificate unless the config asks for another.
+ * @source Mozilla server-side TLS guidelines 5.7 (intermediate: ECDSA P-256)
+ */
 export const defaultCertificateKeyType: CertificateKeyType = "ecdsa-p256";
 
+/**
+ * The names the tenant config accepts for acme.keyType.
+ * @source certificateKeyTypes above
+ */
 export const certificateKeyTypeNames: readonly CertificateKeyType[] = Object.keys(certificateKeyTypes) as CertificateKeyType[];
 
 export function isCertificateKeyType(value: unknown): value is CertificateKeyType {

@@ -1,101 +1,67 @@
-import { isIPv4, isIPv6 } from "node:net";
+/**
+ * IP addresses and CIDR blocks as the firewall rules use them, parsed with ip-address (which refuses
+ * leading zeros, short forms and prefixes past the family's width) and a few rules of our own: no
+ * surrounding whitespace, no zone index, a prefix written in plain decimal.
+ */
 
-/** A parsed CIDR block: family, the address as written, and its prefix length. */
+import { Address4, Address6 } from "ip-address";
+
+/** A parsed CIDR block: family, the address as written, its prefix length and its first and last address. */
 export interface Cidr {
   readonly family: 4 | 6;
   readonly address: string;
   readonly prefixLength: number;
-  /** The block written with host bits cleared, e.g. 192.0.2.0/24 for 192.0.2.7/24. */
+  /** The block written with host bits cleared, in canonical form (RFC 5952 for IPv6), e.g. 192.0.2.0/24. */
   readonly network: string;
+  readonly first: bigint;
+  readonly last: bigint;
 }
 
 export type CidrParseResult = { ok: true; cidr: Cidr } | { ok: false; error: string };
 
 export function ipv4ToBigInt(address: string): bigint {
-  return address.split(".").reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+  return new Address4(address).bigInt();
 }
 
 export function bigIntToIpv4(value: bigint): string {
-  return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
+  return Address4.fromBigInt(value).correctForm();
 }
 
 export function ipv6ToBigInt(address: string): bigint {
-  const [head, tail] = address.includes("::") ? address.split("::") : [address, undefined];
-  const headGroups = head ? head.split(":") : [];
-  const tailGroups = tail ? tail.split(":") : [];
-  const expand = (groups: string[]): string[] =>
-    groups.flatMap((g) => {
-      if (!isIPv4(g)) return [g];
-      const v = ipv4ToBigInt(g);
-      return [((v >> 16n) & 0xffffn).toString(16), (v & 0xffffn).toString(16)];
-    });
-  const h = expand(headGroups);
-  const t = expand(tailGroups);
-  const missing = tail === undefined ? 0 : 8 - h.length - t.length;
-  const groups = [...h, ...Array(missing).fill("0"), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  return new Address6(address).bigInt();
 }
 
 /** RFC 5952 text (the form `ip` prints), so addresses compare equal as strings. */
 export function bigIntToIpv6(value: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt((7 - i) * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength && j - i > 1) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+  return Address6.fromBigInt(value).correctForm();
 }
 
 /** Parses `address/prefix` (a bare address counts as a single host). */
 export function parseCidr(text: string): CidrParseResult {
-  const trimmed = text.trim();
-  if (trimmed !== text) return { ok: false, error: `"${text}" has surrounding whitespace` };
+  if (text.trim() !== text) return { ok: false, error: `"${text}" has surrounding whitespace` };
   const slash = text.indexOf("/");
   const address = slash < 0 ? text : text.slice(0, slash);
   const prefixText = slash < 0 ? undefined : text.slice(slash + 1);
-  const family = isIPv4(address) ? 4 : isIPv6(address) ? 6 : undefined;
-  if (family === undefined) return { ok: false, error: `"${text}" is not an IPv4 or IPv6 address or CIDR block` };
   if (address.includes("%")) return { ok: false, error: `"${text}" carries a zone index, which a firewall rule cannot use` };
-  const maxPrefix = family === 4 ? 32 : 128;
   if (prefixText !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(prefixText)) {
     return { ok: false, error: `"${text}" has an invalid prefix length "${prefixText}"` };
   }
+  const family = Address4.isValid(address) ? 4 : Address6.isValid(address) ? 6 : undefined;
+  if (family === undefined) return { ok: false, error: `"${text}" is not an IPv4 or IPv6 address or CIDR block` };
+  const maxPrefix = family === 4 ? 32 : 128;
   const prefixLength = prefixText === undefined ? maxPrefix : Number(prefixText);
   if (prefixLength > maxPrefix) {
     return { ok: false, error: `"${text}" has prefix length ${prefixLength}, above the IPv${family} maximum of ${maxPrefix}` };
   }
-  const bits = BigInt(maxPrefix);
-  const value = family === 4 ? ipv4ToBigInt(address) : ipv6ToBigInt(address);
-  const hostMask = (1n << (bits - BigInt(prefixLength))) - 1n;
-  const networkValue = value & ~hostMask & ((1n << bits) - 1n);
-  const networkAddress = family === 4 ? bigIntToIpv4(networkValue) : bigIntToIpv6(networkValue);
-  return {
-    ok: true,
-    cidr: { family, address, prefixLength, network: `${networkAddress}/${prefixLength}` },
-  };
+  const block = family === 4 ? new Address4(`${address}/${prefixLength}`) : new Address6(`${address}/${prefixLength}`);
+  const first = block.startAddress().bigInt();
+  const last = block.endAddress().bigInt();
+  return { ok: true, cidr: { family, address, prefixLength, network: `${block.startAddress().correctForm()}/${prefixLength}`, first, last } };
 }
 
-/** True when the block's host bits are all zero (the block is written as its network). */
+/** True when the block's host bits are not all zero (it is not written as its network). */
 export function cidrHasHostBitsSet(cidr: Cidr): boolean {
-  const normalized = parseCidr(cidr.network);
-  if (!normalized.ok) return true;
-  const same = cidr.family === 4
-    ? ipv4ToBigInt(cidr.address) === ipv4ToBigInt(normalized.cidr.address)
-    : ipv6ToBigInt(cidr.address) === ipv6ToBigInt(normalized.cidr.address);
-  return !same;
+  return (cidr.family === 4 ? ipv4ToBigInt(cidr.address) : ipv6ToBigInt(cidr.address)) !== cidr.first;
 }
 
 /** True when the block covers every address of its family (0.0.0.0/0, ::/0 and their spellings). */
@@ -105,8 +71,49 @@ export function cidrCoversEverything(cidr: Cidr): boolean {
 
 /** True when the two blocks share an address (one contains the other). */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  if (a.family !== b.family) return false;
-  const toValue = (c: Cidr): bigint => (c.family === 4 ? ipv4ToBigInt(c.address) : ipv6ToBigInt(c.address));
-  const shift = BigInt((a.family === 4 ? 32 : 128) - Math.min(a.prefixLength, b.prefixLength));
-  return toValue(a) >> shift === toValue(b) >> shift;
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+/** How many addresses a block holds. */
+export function cidrAddressCount(cidr: Cidr): bigint {
+  return cidr.last - cidr.first + 1n;
+}
+
+/** How many distinct addresses a list of blocks opens per family, overlaps counted once. */
+export function coveredAddressCounts(cidrs: readonly Cidr[]): { readonly ipv4: bigint; readonly ipv6: bigint } {
+  const count = (family: 4 | 6): bigint => {
+    const blocks = cidrs.filter((c) => c.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let total = 0n;
+    let end = -1n;
+    for (const block of blocks) {
+      const start = block.first > end ? block.first : end + 1n;
+      if (block.last >= start) total += block.last - start + 1n;
+      if (block.last > end) end = block.last;
+    }
+    return total;
+  };
+  return { ipv4: count(4), ipv6: count(6) };
+}
+
+/**
+ * IPv6 ranges that stand for IPv4 addresses or relay to them: a firewall rule over one of them
+ * opens (parts of) the IPv4 internet through the back door, whatever its prefix length.
+ */
+export const ipv4TranslationRanges: readonly { readonly cidr: string; readonly name: string }[] = [
+  { cidr: "::ffff:0:0/96", name: "IPv4-mapped addresses (RFC 4291)" },
+  { cidr: "::/96", name: "IPv4-compatible addresses (RFC 4291, deprecated)" },
+  { cidr: "::ffff:0:0:0/96", name: "IPv4-translated addresses (RFC 2765)" },
+  { cidr: "64:ff9b::/96", name: "the NAT64 well-known prefix (RFC 6052)" },
+  { cidr: "64:ff9b:1::/48", name: "the NAT64 local-use prefix (RFC 8215)" },
+  { cidr: "2002::/16", name: "6to4 (RFC 3056)" },
+  { cidr: "2001::/32", name: "Teredo (RFC 4380)" },
+];
+
+/** The translation range a block overlaps, if any. */
+export function ipv4TranslationRangeOf(cidr: Cidr): string | undefined {
+  if (cidr.family !== 6) return undefined;
+  return ipv4TranslationRanges.find((range) => {
+    const parsed = parseCidr(range.cidr);
+    return parsed.ok && cidrsOverlap(parsed.cidr, cidr);
+  })?.name;
 }

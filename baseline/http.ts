@@ -1,4 +1,7 @@
-/** Headers on every HTTPS response the host serves (the MTA-STS policy endpoint). */
+/**
+ * Headers on every HTTPS response the host serves (the MTA-STS policy endpoint).
+ * @source the product spec's security headers; OWASP Secure Headers Project
+ */
 export const httpSecurityHeaders: Readonly<Record<string, string>> = {
   "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
   "X-Frame-Options": "DENY",

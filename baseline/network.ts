@@ -8,7 +8,10 @@ export interface PortRule {
   readonly service: string;
 }
 
-/** Open to the whole internet: a mail server must accept mail and clients from anywhere. */
+/**
+ * Open to the whole internet: a mail server must accept mail and clients from anywhere.
+ * @source RFC 5321 (25), RFC 8314 (465, 993), RFC 6409 (587), RFC 8461 (443 for the MTA-STS policy)
+ */
 export const publicInboundPorts: readonly PortRule[] = [
   { protocol: "tcp", port: 25, service: "smtp" },
   { protocol: "tcp", port: 465, service: "submissions" },
@@ -17,10 +20,16 @@ export const publicInboundPorts: readonly PortRule[] = [
   { protocol: "tcp", port: 443, service: "https" },
 ];
 
-/** SSH is open only to the tenant's admin and deploy CIDRs. */
+/**
+ * SSH is open only to the tenant's admin and deploy CIDRs.
+ * @source the product spec (network access control); CIS Debian Linux 12 Benchmark 5.2
+ */
 export const sshPort: PortRule = { protocol: "tcp", port: 22, service: "ssh" };
 
-/** Every inbound port any source may ever reach; anything else is closed. */
+/**
+ * Every inbound port any source may ever reach; anything else is closed.
+ * @source publicInboundPorts and sshPort above
+ */
 export const allowedInboundPorts: readonly PortRule[] = [...publicInboundPorts, sshPort];
 
 /** The port numbers of one protocol among some rules, e.g. every allowed inbound TCP port. */
@@ -28,7 +37,10 @@ export function portNumbers(rules: readonly PortRule[], protocol: TransportProto
   return rules.filter((rule) => rule.protocol === protocol).map((rule) => rule.port);
 }
 
-/** What the host itself needs to reach: delivery, DNS, packages and ACME, time. */
+/**
+ * What the host itself needs to reach: delivery, DNS, packages and ACME, time.
+ * @source the product spec (egress filtering); what Postfix, unbound, apt, acme-client and NTP use
+ */
 export const allowedOutboundPorts: readonly PortRule[] = [
   { protocol: "tcp", port: 25, service: "smtp" },
   { protocol: "tcp", port: 53, service: "domain" },
@@ -38,14 +50,21 @@ export const allowedOutboundPorts: readonly PortRule[] = [
   { protocol: "udp", port: 123, service: "ntp" },
 ];
 
-/** Sources that mean "anyone": never acceptable for SSH. */
+/**
+ * Sources that mean "anyone": never acceptable for SSH.
+ * @source CIS Debian Linux 12 Benchmark 5.2; the product spec
+ */
 export const anySourceCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
 
-/** Destinations for outbound rules: the whole internet, both families. */
+/**
+ * Destinations for outbound rules: the whole internet, both families.
+ * @source a mail server delivers to any domain's MX
+ */
 export const anyDestinationCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /**
  * Inbound ICMP/ICMPv6 echo requests answered per second: enough for an operator's ping and
  * monitoring, too few for the host to be used as a flood reflector.
+ * @source RFC 4890 section 4.3 (echo may be rate-limited, never blocked for IPv6 diagnostics)
  */
 export const icmpEchoRequestsPerSecond = 5;

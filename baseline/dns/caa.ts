@@ -19,7 +19,10 @@ export interface CaaRecordData {
   readonly value: string;
 }
 
-/** The Issuer Critical flag (RFC 8659 4.1): a CA that does not understand the tag must not issue. */
+/**
+ * The Issuer Critical flag: a CA that does not understand the tag must not issue.
+ * @source RFC 8659 section 4.1
+ */
 export const caaIssuerCriticalFlag = 128;
 
 const ourTags: readonly CaaTag[] = ["issue", "issuewild", "iodef"];

@@ -24,7 +24,10 @@ export interface ParsedDmarc {
   readonly problems: string[];
 }
 
-/** The record a report receiver publishes to accept another domain's reports (RFC 7489 7.1). */
+/**
+ * The record a report receiver publishes to accept another domain's reports.
+ * @source RFC 7489 section 7.1
+ */
 export const dmarcReportAuthorizationRecord = "v=DMARC1";
 
 const requestValues: readonly DmarcRequest[] = ["none", "quarantine", "reject"];

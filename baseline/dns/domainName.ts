@@ -2,9 +2,15 @@
 
 import { domainToASCII } from "node:url";
 
-/** RFC 1035 2.3.4. */
+/**
+ * The longest label of a domain name.
+ * @source RFC 1035 section 2.3.4
+ */
 export const maximumDnsLabelLength = 63;
-/** RFC 1035 2.3.4, in presentation form without the root dot. */
+/**
+ * The longest domain name, in presentation form without the root dot.
+ * @source RFC 1035 section 2.3.4
+ */
 export const maximumDomainNameLength = 253;
 
 const dnsLabelPattern = new RegExp(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,${maximumDnsLabelLength - 2}}[A-Za-z0-9])?$`);

@@ -6,7 +6,10 @@ import { duplicateTagProblems, splitTagList } from "./tagList";
 
 export type MtaStsMode = "testing" | "enforce" | "none";
 
-/** RFC 8461 3.2: max_age may not exceed one year (31557600 seconds). */
+/**
+ * max_age may not exceed one year (31557600 seconds).
+ * @source RFC 8461 section 3.2
+ */
 export const mtaStsMaxAgeLimitSeconds = 31557600;
 
 /**
@@ -15,6 +18,7 @@ export const mtaStsMaxAgeLimitSeconds = 31557600;
  * (a lapsed policy no longer protects against downgrade), short enough that a mistake found
  * while testing (an mx list missing a host) has left every cache within a week of its fix,
  * before enforce is switched on. Once enforcing, tenants raise it towards the limit.
+ * @source RFC 8461 section 3.2 (weeks or more recommended); our rollout
  */
 export const mtaStsDefaultMaxAgeSeconds = 604800;
 

@@ -3,7 +3,10 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { maximumDnsLabelLength, maximumDomainNameLength } from "./domainName";
 
-/** RFC 7208 4.6.4: terms that cost a DNS query, at most this many per evaluation. */
+/**
+ * Terms that cost a DNS query, at most this many per evaluation.
+ * @source RFC 7208 section 4.6.4
+ */
 export const spfDnsLookupLimit = 10;
 
 export type SpfQualifier = "+" | "-" | "~" | "?";

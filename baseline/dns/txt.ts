@@ -14,6 +14,10 @@
  * than left to Cloudflare so that what we publish is exactly what our tests resolve.
  */
 
+/**
+ * The longest character-string of a TXT record; longer values are split into several strings.
+ * @source RFC 1035 section 3.3; RFC 7208 section 3.3
+ */
 export const txtCharacterStringMaxLength = 255;
 
 const printableAscii = /^[\x20-\x7e]*$/;

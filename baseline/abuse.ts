@@ -22,15 +22,23 @@ export const fail2ban = {
 
 /**
  * SMTP rate limits: per client address (Postfix's anvil) and per authenticated account.
- * @source the product spec (500 messages per hour per account); Postfix anvil(8)
+ * @source the product spec (500 messages per hour per account, counted in recipients); Postfix anvil(8)
  */
 export const smtpLimits = {
   /** Postfix anvil: new connections per client IP per minute. */
   connectionsPerMinutePerClient: 50,
-  /** Default per authenticated account; tenants may configure their own. */
-  messagesPerHourPerAccount: 500,
-  /** The window the per-account message limit counts over: an hour. */
+  /**
+   * Default per authenticated account; tenants may configure their own. Counted in recipients:
+   * one message to 1000 recipients is 1000, so a compromised mailbox cannot spray in bulk.
+   */
+  recipientsPerHourPerAccount: 500,
+  /** The window the per-account recipient limit counts over: an hour. */
   accountLimitWindowSeconds: 60 * 60,
+  /**
+   * Recipients of one message on the submission ports (587, 465): a person writes to a few dozen
+   * at most; a mailing goes through a list server, not a mailbox.
+   */
+  recipientsPerMessageOnSubmission: 50,
   /** The window every per-client "per minute" limit counts over (Postfix's anvil_rate_time_unit). */
   clientLimitWindowSeconds: 60,
   /**

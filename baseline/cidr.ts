@@ -98,6 +98,7 @@ export function coveredAddressCounts(cidrs: readonly Cidr[]): { readonly ipv4: b
 /**
  * IPv6 ranges that stand for IPv4 addresses or relay to them: a firewall rule over one of them
  * opens (parts of) the IPv4 internet through the back door, whatever its prefix length.
+ * @source IANA IPv6 Special-Purpose Address Registry (RFC 6890)
  */
 export const ipv4TranslationRanges: readonly { readonly cidr: string; readonly name: string }[] = [
   { cidr: "::ffff:0:0/96", name: "IPv4-mapped addresses (RFC 4291)" },

@@ -6,6 +6,8 @@ export interface PortRule {
   readonly protocol: TransportProtocol;
   readonly port: number;
   readonly service: string;
+  /** Outbound only: the one local account allowed to open it (nftables `meta skuid`). */
+  readonly onlyAccount?: string;
 }
 
 /**
@@ -38,11 +40,13 @@ export function portNumbers(rules: readonly PortRule[], protocol: TransportProto
 }
 
 /**
- * What the host itself needs to reach: delivery, DNS, packages and ACME, time.
+ * What the host itself needs to reach: delivery, DNS, packages and ACME, time. Delivery is Postfix's
+ * alone: no other local account may speak SMTP to the internet, so a compromised daemon cannot
+ * send spam past the rate limits and the signer.
  * @source the product spec (egress filtering); what Postfix, unbound, apt, acme-client and NTP use
  */
 export const allowedOutboundPorts: readonly PortRule[] = [
-  { protocol: "tcp", port: 25, service: "smtp" },
+  { protocol: "tcp", port: 25, service: "smtp", onlyAccount: "postfix" },
   { protocol: "tcp", port: 53, service: "domain" },
   { protocol: "udp", port: 53, service: "domain" },
   { protocol: "tcp", port: 80, service: "http" },
@@ -61,6 +65,21 @@ export const anySourceCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
  * @source a mail server delivers to any domain's MX
  */
 export const anyDestinationCidrs: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/**
+ * How many addresses the admin and deploy lists may open to SSH together, per family, counted
+ * over the whole list with overlaps once: a /16 of IPv4 or a /32 of IPv6 (a provider's
+ * allocation), so no list of blocks adds up to a large part of the internet.
+ * @source the product spec (SSH from known addresses only); CIS Debian Linux 12 Benchmark 5.2
+ */
+export const sshSourceAddressLimit = { ipv4: 2n ** 16n, ipv6: 2n ** 96n } as const;
+
+/**
+ * The larger bound an operator may accept explicitly (acknowledgeWideSshSources): a /8 of IPv4
+ * or a /16 of IPv6, for a corporate network or a CI provider's published ranges.
+ * @source our rollout: wider than a provider allocation only by an explicit, reviewed acknowledgement
+ */
+export const sshSourceAcknowledgedAddressLimit = { ipv4: 2n ** 24n, ipv6: 2n ** 112n } as const;
 
 /**
  * Inbound ICMP/ICMPv6 echo requests answered per second: enough for an operator's ping and

@@ -51,3 +51,23 @@ export const sshHostKeyAlgorithms: readonly string[] = [
   "rsa-sha2-512",
   "rsa-sha2-256",
 ];
+
+/**
+ * Account names the admin user may not take: Debian 12's own system accounts (base-passwd and the
+ * packages of a droplet image) and those of the daemons the bundle installs. The admin user gets
+ * passwordless sudo; giving that to a daemon's account would hand root to whoever controls it.
+ * @source Debian base-passwd 3.6 (/usr/share/base-passwd/passwd.master); the packages of hostBundle/apply/serviceTable.ts
+ */
+export const reservedAccountNames: readonly string[] = [
+  "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup",
+  "list", "irc", "gnats", "_gnats", "nobody", "nogroup", "_apt", "messagebus", "sshd", "polkitd", "tss", "uuidd", "tcpdump",
+  "ntp", "ntpsec", "_chrony", "syslog", "dnsmasq", "landscape", "pollinate", "lxd", "usbmux", "avahi", "statd",
+  "postfix", "postdrop", "postfw", "dovecot", "dovenull", "vmail", "opendkim", "_rspamd", "rspamd", "redis", "unbound",
+  "nginx", "fail2ban", "knot", "pebble", "debian-exim", "Debian-exim", "_mta-sts", "mta-sts",
+];
+
+/**
+ * Name patterns that belong to the system: systemd's dynamic users, Debian's `Debian-`/`debian-` accounts, `_` service accounts.
+ * @source systemd.exec(5) DynamicUser; Debian Policy 9.2.1 (system account names)
+ */
+export const reservedAccountPatterns: readonly RegExp[] = [/^systemd-/, /^[Dd]ebian-/, /^_/];

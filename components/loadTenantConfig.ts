@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { configNamespaceProblems } from "../tenant/configNamespaces";
 import { parseTenantConfig } from "../tenant/parseTenantConfig";
 import { configNamespace, formatConfigProblems, secretConfigKeys, type TenantConfig } from "../tenant/tenantConfig";
 
@@ -12,13 +13,13 @@ export interface TenantSecrets {
  * text, scalars as strings (numbers are coerced by the schema).
  */
 export function readRawTenantConfig(): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
   const prefix = `${configNamespace}:`;
-  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (!fullKey.startsWith(prefix)) continue;
-    raw[fullKey.slice(prefix.length)] = decodeConfigValue(value);
-  }
-  return raw;
+  // fromEntries defines own properties: a key named __proto__ stays a key (and is then refused).
+  return Object.fromEntries(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([fullKey]) => fullKey.startsWith(prefix))
+      .map(([fullKey, value]) => [fullKey.slice(prefix.length), decodeConfigValue(value)]),
+  );
 }
 
 export function decodeConfigValue(value: string): unknown {
@@ -40,7 +41,10 @@ export function decodeConfigValue(value: string): unknown {
 export function loadTenantConfig(): { config: TenantConfig; secrets: TenantSecrets } {
   const result = parseTenantConfig(readRawTenantConfig());
   for (const notice of result.notices) pulumi.log.warn(`${notice.key}: ${notice.message}`);
-  if (!result.ok) throw new pulumi.RunError(formatConfigProblems(result.problems));
+  const namespaceProblems = configNamespaceProblems(Object.keys(pulumi.runtime.allConfig()));
+  if (!result.ok || namespaceProblems.length > 0) {
+    throw new pulumi.RunError(formatConfigProblems([...namespaceProblems, ...(result.ok ? [] : result.problems)]));
+  }
   const stackConfig = new pulumi.Config(configNamespace);
   return {
     config: result.config,

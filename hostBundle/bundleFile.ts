@@ -9,7 +9,8 @@ export type HostService =
   | "nftables"
   | "ssh"
   | "nginx"
-  | "unattended-upgrades";
+  | "unattended-upgrades"
+  | "needrestart";
 
 /** One file of the host bundle, exactly as it lands on the host. */
 export interface BundleFile {

@@ -36,8 +36,12 @@ export const hostLayout = {
   sshdDropIn: "/etc/ssh/sshd_config.d/00-penguinmails.conf",
   /** Postfix's queue directory and, on Debian, its chroot jail: sockets Postfix connects to live below it. */
   postfixSpoolDir: "/var/spool/postfix",
-  /** The tenant's mailbox addresses: Postfix's valid recipients and each SASL login's own sender address. */
+  /** The tenant's mailbox addresses: the recipients Postfix delivers to Dovecot. */
   postfixMailboxMap: "/etc/postfix/penguinmails-mailboxes",
+  /** The tenant's aliases and role addresses, each with the address it is delivered to. */
+  postfixAliasMap: "/etc/postfix/penguinmails-aliases",
+  /** Which SASL login owns each address: what a logged-in user may send as. */
+  postfixSenderMap: "/etc/postfix/penguinmails-senders",
   /** Every mailbox's Maildir, owned by the one virtual mail user. */
   mailStorageDir: "/var/vmail",
   /** postfwd saves its per-account message counters here, so a restart does not reset them. */

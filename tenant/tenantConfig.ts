@@ -1,6 +1,7 @@
 import type { CertificateKeyType } from "../baseline/certificates";
 import type { DmarcPhase } from "../baseline/dns/dmarc";
 import type { SshPublicKey } from "../baseline/sshPublicKey";
+import type { MailAlias } from "./mailRouting";
 
 /** The Pulumi config namespace every tenant key lives under (the project name). */
 export const configNamespace = "penguinmails-mail";
@@ -17,6 +18,8 @@ export interface TenantConfig {
   readonly adminUser: string;
   readonly adminCidrs: readonly string[];
   readonly deployCidrs: readonly string[];
+  /** The operator accepted SSH sources wider than the default bound (baseline/network.ts). */
+  readonly acknowledgeWideSshSources: boolean;
   readonly adminSshPublicKeys: readonly SshPublicKey[];
   readonly alertEmail: string;
   readonly cloudflareZoneId: string;
@@ -34,7 +37,12 @@ export interface TenantConfig {
   readonly mtaSts: { readonly mode: "testing" | "enforce"; readonly maxAgeSeconds: number };
   readonly tlsRpt: { readonly rua: readonly string[] };
   readonly caa: { readonly iodef: string };
-  readonly limits: { readonly messagesPerHourPerAccount: number };
+  readonly limits: {
+    /** Recipients per authenticated account per hour (one message to 10 recipients counts 10). */
+    readonly recipientsPerHourPerAccount: number;
+    /** Recipients of one message on the submission ports. */
+    readonly recipientsPerMessage: number;
+  };
   readonly acme: {
     /** "letsencrypt", "letsencrypt-staging" or an https:// ACME directory URL. */
     readonly directory: string;
@@ -44,6 +52,8 @@ export interface TenantConfig {
   };
   /** IMAP/SMTP accounts with hashed passwords; Dovecot's passwd-file. None by default. */
   readonly mailboxes: readonly Mailbox[];
+  /** Addresses in the tenant domain delivered to a mailbox (each alias ends in one). */
+  readonly aliases: readonly MailAlias[];
   readonly tags: readonly string[];
 }
 
@@ -73,7 +83,8 @@ export type TenantConfigResult =
   | { ok: true; config: TenantConfig; notices: ConfigProblem[] }
   | { ok: false; problems: ConfigProblem[]; notices: ConfigProblem[] };
 
+/** Every problem, one line each; a message never spans lines, so nothing in it can pose as another. */
 export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.map((p) => `  ${p.key}: ${p.message}`);
+  const lines = problems.map((p) => `  ${p.key}: ${p.message.replace(/[\r\n]+/g, " ")}`);
   return `invalid tenant configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
 }

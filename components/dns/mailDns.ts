@@ -70,6 +70,10 @@ export class MailDns extends pulumi.ComponentResource {
 
     txt("spf", config.domain, pulumi.all([args.ipv4Address, args.ipv6Address]).apply(([ip4, ip6]) =>
       buildSpfRecord({ ip4: [ip4], ip6: [ip6], include: [...config.spf.include], all: config.spf.all })));
+    // The HELO identity: receivers check SPF for mail.<domain> too (RFC 7208 2.3), notably for
+    // bounces, whose envelope sender is empty. Only this host ever says HELO with that name.
+    txt("helo-spf", mail, pulumi.all([args.ipv4Address, args.ipv6Address]).apply(([ip4, ip6]) =>
+      buildSpfRecord({ ip4: [ip4], ip6: [ip6], include: [], all: "fail" })));
 
     for (const [selector, pem] of Object.entries(args.dkimPublicKeyPems)) {
       txt(`dkim-${selector}`, `${selector}._domainkey.${config.domain}`,

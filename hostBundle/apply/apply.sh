@@ -463,31 +463,6 @@ declare -A WAS_ACTIVE=() PRE_PORTS=() LOG_MARK=()
 journal_cursor=""
 RELOADED=()
 
-tracking_since=""
-
-# Before a firewall change on a host whose ruleset tracks no connections yet (a fresh droplet):
-# start tracking now, while this SSH session still exchanges packets (the wrapper streams our
-# output). A ruleset that lets replies out by `ct state established` would otherwise meet this
-# session's next packet as a new, untracked one, drop it, and hang the deploy.
-track_connections() {
-  if nft list ruleset 2>/dev/null | grep -q 'ct state'; then return 0; fi
-  nft -f - <<'RULES'
-table inet penguinmails_conntrack {
-  chain output {
-    type filter hook output priority -300; policy accept;
-    ct state established counter
-  }
-}
-RULES
-  tracking_since=$SECONDS
-  say "firewall change: connection tracking started ahead of the new ruleset"
-}
-
-# The bootstrap table is only needed until the new ruleset (or the restored one) is loaded.
-untrack_connections() {
-  [ -z "$tracking_since" ] || nft delete table inet penguinmails_conntrack 2>/dev/null || true
-}
-
 install_file() { # SOURCE DESTINATION: a same-directory copy renamed over the target
   local dir tmp
   dir=$(dirname "$2")
@@ -670,7 +645,6 @@ rollback() { # REASON
   restore_backup
   mark_logs
   activate "${AFFECTED_ORDERED[*]}" restored >/dev/null 2>&1
-  untrack_connections
   if problems=$(health "${AFFECTED_ORDERED[*]}" restored); then
     audit infrastructure.config.rolled_back update host-config "$bundle_hash" critical "host-config rollback ${AFFECTED_ORDERED[*]}" "$(changeset_json)"
     say "rolled back: the previous files are installed and what answered before answers again" >&2
@@ -687,7 +661,6 @@ on_exit() {
   if [ $rc -ne 0 ] && [ "$phase" = live ]; then
     rollback "the apply stopped unexpectedly (exit $rc) after files went live"
   fi
-  untrack_connections
 }
 
 # The installed manifest: what the next apply compares against to find files a bundle dropped.
@@ -736,11 +709,8 @@ main() {
     return 0
   fi
   say "bundle $bundle_hash changes ${#CHANGED[@]} file(s) of: ${AFFECTED_ORDERED[*]}"
-  if [ -n "${AFFECTED[nftables]:-}" ]; then track_connections; fi
   stage_files
   validate_staged
-  # Give the session at least two seconds of streamed lines under tracking before the switch.
-  if [ -n "$tracking_since" ] && [ $((SECONDS - tracking_since)) -lt 2 ]; then sleep 2; fi
   record_before
   backup_live
   phase=live
@@ -749,7 +719,6 @@ main() {
   activate "${AFFECTED_ORDERED[*]}" applied
   local problems
   if ! problems=$(health "${AFFECTED_ORDERED[*]}" new); then rollback "$problems"; fi
-  untrack_connections
   record_installed
   phase=finished
   audit infrastructure.config.applied update host-config "$bundle_hash" info "host-config ${AFFECTED_ORDERED[*]}" "$(changeset_json)"

@@ -5,7 +5,7 @@
 #   sudo bash host-bundle.sh [--expect-hash SHA256] [--deploy-source ADDRESS]
 #
 # The bundle carries private keys: the upload sits in a 0700 directory and unpacks only into
-# root-only ones, and the staged copy is removed when the apply ends.
+# root-only ones; the staged copy is removed when the apply ends, the upload once it applied.
 set -euo pipefail
 umask 077
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -30,12 +30,15 @@ if [ -z "${PENGUINMAILS_APPLY_UNIT:-}" ]; then
   systemd-run --quiet --wait --collect --unit="penguinmails-apply-$$" --setenv=PENGUINMAILS_APPLY_UNIT=1 \
     --property=StandardOutput="truncate:$output" /bin/bash "$copy" "$@" --deploy-user "${SUDO_USER:-}" &
   unit_client=$!
-  # Stream the apply's lines as they come: the deploy sees progress, and this SSH session
-  # carries packets both ways while the firewall changes (see track_connections in apply.sh).
+  # Stream the apply's lines as they come, so the deploy sees progress.
   tail -n +1 -s 0.1 -f --pid="$unit_client" -- "$output"
   rc=0
   wait "$unit_client" || rc=$?
   rm -f -- "$copy"
+  # The upload holds private keys: once applied it has no use, so it does not stay in the admin's
+  # home. After a failure it stays (in its 0700 directory) for the retry of the same bundle,
+  # which Pulumi runs without uploading it again.
+  if [ "$rc" -eq 0 ]; then rm -f -- "$0"; fi
   exit "$rc"
 fi
 

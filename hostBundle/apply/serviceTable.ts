@@ -234,6 +234,18 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     logUnits: [],
     logFiles: [],
   },
+  needrestart: {
+    packages: ["needrestart"],
+    units: [],
+    enableUnits: [],
+    // Read by needrestart itself when apt or unattended-upgrades runs it.
+    activation: "none",
+    checks: [{ command: "perl -c /etc/needrestart/conf.d/penguinmails.conf" }],
+    ports: [],
+    tlsProbes: [],
+    logUnits: [],
+    logFiles: [],
+  },
 };
 
 /** Validation and activation order; the keys of serviceRuntimes, in dependency order. */

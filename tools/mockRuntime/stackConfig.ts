@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import * as yaml from "js-yaml";
 import { decodeConfigValue } from "../../components/loadTenantConfig";
+import { readYamlMapping, YamlFileError } from "./yamlFile";
 
 export interface StackConfig {
   readonly project: string;
@@ -19,13 +19,10 @@ export class StackConfigError extends Error {
 
 function readYamlFile(path: string): Record<string, unknown> {
   try {
-    const parsed = yaml.load(readFileSync(path, "utf8"));
-    if (parsed === undefined || parsed === null) return {};
-    if (typeof parsed !== "object" || Array.isArray(parsed)) throw new StackConfigError(`${path}: expected a YAML mapping at the top level`);
-    return parsed as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof StackConfigError) throw err;
-    throw new StackConfigError(`${path}: ${(err as Error).message.split("\n")[0]}`);
+    return readYamlMapping(path);
+  } catch (error) {
+    if (error instanceof YamlFileError) throw new StackConfigError(error.message);
+    throw error;
   }
 }
 

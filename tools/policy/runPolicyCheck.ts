@@ -4,14 +4,14 @@
  * would report, without the CLI, plugins or a cloud account.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import type { Policy } from "@pulumi/policy";
 import { mailSecurityPolicies } from "../../policies/pack";
 import { entryPointPath, ProgramTimeoutError, runProgramWithMocks, type MockRunResult } from "../mockRuntime/runProgram";
 import { StackConfigError } from "../mockRuntime/stackConfig";
+import { readYamlMapping, YamlFileError } from "../mockRuntime/yamlFile";
 import { evaluatePolicies, type EvaluateOptions, type PolicyReport } from "./evaluate";
 import { readPolicyPackConfigFile, resolvePolicyPackConfig, type GivenPackConfig } from "./packConfig";
 import { previewMocks } from "./previewMocks";
@@ -50,7 +50,13 @@ export class ProgramError extends Error {
 export function projectStackTags(programDir: string): Record<string, string> {
   const file = ["Pulumi.yaml", "Pulumi.yml"].map((name) => join(programDir, name)).find(existsSync);
   if (!file) return {};
-  const project = (yaml.load(readFileSync(file, "utf8")) ?? {}) as { name?: unknown; runtime?: unknown; description?: unknown };
+  let project: { name?: unknown; runtime?: unknown; description?: unknown };
+  try {
+    project = readYamlMapping(file);
+  } catch (error) {
+    if (error instanceof YamlFileError) throw new StackConfigError(error.message);
+    throw error;
+  }
   const tags: Record<string, string> = {};
   if (typeof project.name === "string") tags["pulumi:project"] = project.name;
   const runtime = typeof project.runtime === "object" && project.runtime !== null ? (project.runtime as { name?: unknown }).name : project.runtime;

@@ -5,7 +5,7 @@ import { dovecotConfPath, renderDovecotConf } from "./dovecotConf";
 import { renderDovecotPasswdFile } from "./dovecotPasswdFile";
 import { opendkimConfPath, renderOpendkimConf } from "./opendkimConf";
 import { postfixMainCfPath, renderPostfixMainCf } from "./postfixMainCf";
-import { renderPostfixMailboxMap } from "./postfixMailboxMap";
+import { renderPostfixAliasTable, renderPostfixMailboxTable, renderPostfixSenderTable } from "./postfixTables";
 import { postfixMasterCfPath, renderPostfixMasterCf } from "./postfixMasterCf";
 import { postfwdDefaultsPath, renderPostfwdDefaults } from "./postfwdDefaults";
 import { postfwdRulesPath, renderPostfwdRules } from "./postfwdRules";
@@ -42,6 +42,8 @@ export function renderMailDaemonFiles(ctx: HostRenderContext): BundleFile[] {
     configFile(postfixMainCfPath, renderPostfixMainCf(ctx), "postfix"),
     configFile(postfixMasterCfPath, renderPostfixMasterCf(ctx), "postfix"),
     // The tenant's account names: for Postfix, not for every local user.
-    { ...configFile(hostLayout.postfixMailboxMap, renderPostfixMailboxMap(ctx), "postfix"), mode: 0o640, group: "postfix" },
+    { ...configFile(hostLayout.postfixMailboxMap, renderPostfixMailboxTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
+    { ...configFile(hostLayout.postfixAliasMap, renderPostfixAliasTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
+    { ...configFile(hostLayout.postfixSenderMap, renderPostfixSenderTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
   ];
 }

@@ -65,7 +65,10 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     `virtual_mailbox_maps = texthash:${hostLayout.postfixMailboxMap}`,
     "# Dovecot's LMTP socket inside Postfix's spool (the lmtp client may run chrooted there).",
     `virtual_transport = lmtp:unix:${postfixSpoolSockets.dovecotLmtp}`,
-    ...renderRoleAliases(config.domain, config.alertEmail, config.mailboxes.map((m) => m.address)),
+    "# Aliases and the role addresses (postmaster@ for RFC 5321, abuse@ for RFC 2142, root@ for the",
+    "# host's own reports, dmarc@ and tlsrpt@ for the reports): each ends in a mailbox, which the",
+    "# config loader checks, so an accepted message is never one that bounces later.",
+    `virtual_alias_maps = texthash:${hostLayout.postfixAliasMap}`,
     "",
     "# --- Logging ---",
     "# Debian 12 has no syslog daemon: postlogd (the postlog service in master.cf) writes the log",
@@ -115,12 +118,13 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "# --- Who may relay ---",
     "# Only authenticated users relay; everyone else may deliver only to the tenant's own domain.",
     "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination",
-    "# Valid owners of each sender address: a mailbox may send only as itself.",
-    `smtpd_sender_login_maps = texthash:${hostLayout.postfixMailboxMap}`,
+    "# Valid owners of each sender address: a mailbox may send as itself and the aliases that end in it.",
+    `smtpd_sender_login_maps = texthash:${hostLayout.postfixSenderMap}`,
     "# Submission (587, 465): nobody gets past RCPT TO without logging in first.",
     `${submissionRestrictionParameters.client} = permit_sasl_authenticated, reject`,
-    "# A logged-in user cannot forge another mailbox (or any address it does not own) as sender.",
-    `${submissionRestrictionParameters.sender} = reject_non_fqdn_sender, reject_sender_login_mismatch`,
+    "# A logged-in user cannot forge another mailbox (or any address it does not own) as sender, nor",
+    "# use the null sender, which belongs to bounces (a login sending as <> escapes every check).",
+    `${submissionRestrictionParameters.sender} = check_sender_access inline:{ { <> = REJECT 5.7.1 The null sender is for bounces, not for mail a user sends } }, reject_non_fqdn_sender, reject_sender_login_mismatch`,
     `${submissionRestrictionParameters.relay} = permit_sasl_authenticated, reject`,
     "# The per-account hourly message limit. Anvil counts per client address, never per account, so",
     "# postfwd (a policy service from Debian's packages) counts each authenticated login's messages.",
@@ -172,27 +176,6 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "smtp_tls_loglevel = 1",
     "",
   ].join("\n");
-}
-
-/** Addresses every mail domain must accept (RFC 5321 4.5.1, RFC 2142) and the host's own root. */
-export const roleAddresses = ["postmaster", "abuse", "root"] as const;
-
-/**
- * The role addresses that no configured mailbox covers reach the tenant's alert address: an
- * inline table in main.cf, so no file and no postmap step. A configured mailbox always wins.
- */
-function renderRoleAliases(domain: string, alertEmail: string, mailboxes: readonly string[]): string[] {
-  if (/[\s{},=]/.test(alertEmail)) throw new Error(`alertEmail ${JSON.stringify(alertEmail)} cannot go into a Postfix inline table`);
-  const entries = roleAddresses
-    .map((role) => `${role}@${domain}`)
-    .filter((address) => !mailboxes.includes(address) && address !== alertEmail.toLowerCase())
-    .map((address) => `${address}=${alertEmail}`);
-  if (entries.length === 0) return [];
-  return [
-    "# postmaster@ (RFC 5321) and abuse@ (RFC 2142) must reach a person, and root@ receives the",
-    "# host's own reports (cron): without a mailbox of that name, each goes to the alert address.",
-    `virtual_alias_maps = inline:{ ${entries.join(", ")} }`,
-  ];
 }
 
 /** postlogd writes only below maillog_file_prefixes: the log file's own directory. */

@@ -17,7 +17,7 @@ interface MasterService {
 }
 
 /** Overrides shared by both submission listeners: login required, and the submission restriction lists. */
-function submissionOptions(syslogName: string, extra: readonly string[]): string[] {
+function submissionOptions(ctx: HostRenderContext, syslogName: string, extra: readonly string[]): string[] {
   const p = submissionRestrictionParameters;
   return [
     `syslog_name=postfix/${syslogName}`,
@@ -30,6 +30,8 @@ function submissionOptions(syslogName: string, extra: readonly string[]): string
     `smtpd_relay_restrictions=$${p.relay}`,
     "smtpd_recipient_restrictions=",
     `smtpd_data_restrictions=$${p.data}`,
+    // A person writes to a few dozen at most; more goes through a list server (baseline/abuse.ts).
+    `smtpd_recipient_limit=${ctx.config.limits.recipientsPerMessage}`,
     // OpenDKIM signs mail whose daemon_name macro is ORIGINATING (its MacroList).
     "milter_macro_daemon_name=ORIGINATING",
   ];
@@ -39,44 +41,46 @@ function submissionOptions(syslogName: string, extra: readonly string[]): string
  * The services Postfix runs. Debian's layout (chrooted daemons in /var/spool/postfix) without the
  * pipe transports this host never uses, plus the two submission listeners and postlogd.
  */
-const services: readonly MasterService[] = [
-  { name: "smtp", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
-    why: "Port 25: mail from other servers for the tenant domain. STARTTLS offered, AUTH never." },
-  { name: "submission", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
-    why: "Port 587: mail clients, STARTTLS required before AUTH (RFC 6409).",
-    options: submissionOptions("submission", []) },
-  { name: "submissions", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
-    why: "Port 465: mail clients over implicit TLS (RFC 8314).",
-    options: submissionOptions("submissions", ["smtpd_tls_wrappermode=yes"]) },
-  { name: "pickup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "60", maxproc: "1", command: "pickup" },
-  { name: "cleanup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "cleanup" },
-  { name: "qmgr", type: "unix", private: "n", unprivileged: "-", chroot: "n", wakeup: "300", maxproc: "1", command: "qmgr" },
-  { name: "tlsmgr", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "1000?", maxproc: "1", command: "tlsmgr" },
-  { name: "rewrite", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "trivial-rewrite" },
-  { name: "bounce", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
-  { name: "defer", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
-  { name: "trace", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
-  { name: "verify", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "verify" },
-  { name: "flush", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "1000?", maxproc: "0", command: "flush" },
-  { name: "proxymap", type: "unix", private: "-", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "-", command: "proxymap" },
-  { name: "proxywrite", type: "unix", private: "-", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "1", command: "proxymap" },
-  { name: "smtp", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtp",
-    why: "Outbound delivery. Chrooted, it resolves through the spool's copy of /etc/resolv.conf." },
-  { name: "relay", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtp",
-    options: ["syslog_name=postfix/$service_name"] },
-  { name: "showq", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "showq" },
-  { name: "error", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "error" },
-  { name: "retry", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "error" },
-  { name: "discard", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "discard" },
-  { name: "local", type: "unix", private: "-", unprivileged: "n", chroot: "n", wakeup: "-", maxproc: "-", command: "local",
-    why: "Mail to @localhost only; the tenant's mailboxes go to Dovecot through lmtp." },
-  { name: "lmtp", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "lmtp" },
-  { name: "anvil", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "anvil",
-    why: "Counts connections, TLS handshakes and AUTH per client for the rate limits in main.cf." },
-  { name: "scache", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "scache" },
-  { name: "postlog", type: "unix-dgram", private: "n", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "1", command: "postlogd",
-    why: "Writes maillog_file (Debian 12 has no syslog daemon). Not chrooted: it writes below /var/log." },
-];
+function services(ctx: HostRenderContext): MasterService[] {
+  return [
+    { name: "smtp", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
+      why: "Port 25: mail from other servers for the tenant domain. STARTTLS offered, AUTH never." },
+    { name: "submission", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
+      why: "Port 587: mail clients, STARTTLS required before AUTH (RFC 6409).",
+      options: submissionOptions(ctx, "submission", []) },
+    { name: "submissions", type: "inet", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtpd",
+      why: "Port 465: mail clients over implicit TLS (RFC 8314).",
+      options: submissionOptions(ctx, "submissions", ["smtpd_tls_wrappermode=yes"]) },
+    { name: "pickup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "60", maxproc: "1", command: "pickup" },
+    { name: "cleanup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "cleanup" },
+    { name: "qmgr", type: "unix", private: "n", unprivileged: "-", chroot: "n", wakeup: "300", maxproc: "1", command: "qmgr" },
+    { name: "tlsmgr", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "1000?", maxproc: "1", command: "tlsmgr" },
+    { name: "rewrite", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "trivial-rewrite" },
+    { name: "bounce", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
+    { name: "defer", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
+    { name: "trace", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "bounce" },
+    { name: "verify", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "verify" },
+    { name: "flush", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "1000?", maxproc: "0", command: "flush" },
+    { name: "proxymap", type: "unix", private: "-", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "-", command: "proxymap" },
+    { name: "proxywrite", type: "unix", private: "-", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "1", command: "proxymap" },
+    { name: "smtp", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtp",
+      why: "Outbound delivery. Chrooted, it resolves through the spool's copy of /etc/resolv.conf." },
+    { name: "relay", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "smtp",
+      options: ["syslog_name=postfix/$service_name"] },
+    { name: "showq", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "showq" },
+    { name: "error", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "error" },
+    { name: "retry", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "error" },
+    { name: "discard", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "discard" },
+    { name: "local", type: "unix", private: "-", unprivileged: "n", chroot: "n", wakeup: "-", maxproc: "-", command: "local",
+      why: "Mail to @localhost only; the tenant's mailboxes go to Dovecot through lmtp." },
+    { name: "lmtp", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "lmtp" },
+    { name: "anvil", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "anvil",
+      why: "Counts connections, TLS handshakes and AUTH per client for the rate limits in main.cf." },
+    { name: "scache", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "1", command: "scache" },
+    { name: "postlog", type: "unix-dgram", private: "n", unprivileged: "-", chroot: "n", wakeup: "-", maxproc: "1", command: "postlogd",
+      why: "Writes maillog_file (Debian 12 has no syslog daemon). Not chrooted: it writes below /var/log." },
+  ];
+}
 
 function serviceLines(service: MasterService): string[] {
   const columns = [
@@ -104,7 +108,7 @@ export function renderPostfixMasterCf(ctx: HostRenderContext): string {
     "# chroot y: Debian's hardening; those daemons see only /var/spool/postfix.",
     "#",
     "# service    type       private unpriv  chroot  wakeup  maxproc command + args",
-    ...services.flatMap(serviceLines),
+    ...services(ctx).flatMap(serviceLines),
     "",
   ].join("\n");
 }

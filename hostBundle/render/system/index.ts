@@ -12,6 +12,7 @@ import {
   renderNginxDefaultSiteReplacement,
   renderNginxMtaStsSite,
 } from "./nginxMtaStsSite";
+import { needrestartConfPath, renderNeedrestartConf } from "./needrestart";
 import { renderSshdDropIn } from "./sshdDropIn";
 import { aptPeriodicPath, renderAptPeriodic, renderUnattendedUpgrades, unattendedUpgradesPath } from "./unattendedUpgrades";
 
@@ -36,5 +37,6 @@ export function renderSystemFiles(ctx: HostRenderContext): BundleFile[] {
     rootFile(hostLayout.mtaStsPolicyFile, ctx.mtaStsPolicy, "nginx"),
     rootFile(aptPeriodicPath, renderAptPeriodic(ctx), "unattended-upgrades"),
     rootFile(unattendedUpgradesPath, renderUnattendedUpgrades(ctx), "unattended-upgrades"),
+    rootFile(needrestartConfPath, renderNeedrestartConf(ctx), "needrestart"),
   ];
 }

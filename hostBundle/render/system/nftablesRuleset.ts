@@ -14,15 +14,24 @@ import { sshSourceCidrs } from "./sshSourceCidrs";
 export const nftablesTableName = "penguinmails";
 export const sshSourceSetNames = { ipv4: "ssh_sources_v4", ipv6: "ssh_sources_v6" } as const;
 
-/** One `tcp dport { ... } accept` line per protocol, ports in baseline order. */
+/**
+ * One `tcp dport { ... } accept` line per protocol, ports in baseline order; a port only one
+ * account may open gets its own line with `meta skuid`.
+ */
 function portAcceptRules(rules: readonly PortRule[], indent: string): string[] {
   const byProtocol = new Map<TransportProtocol, PortRule[]>();
-  for (const rule of rules) byProtocol.set(rule.protocol, [...(byProtocol.get(rule.protocol) ?? []), rule]);
-  return [...byProtocol].map(([protocol, list]) => {
-    const ports = list.map((r) => String(r.port)).join(", ");
-    const services = list.map((r) => r.service).join(" ");
-    return `${indent}${protocol} dport { ${ports} } accept comment "${services}"`;
-  });
+  for (const rule of rules.filter((r) => !r.onlyAccount)) byProtocol.set(rule.protocol, [...(byProtocol.get(rule.protocol) ?? []), rule]);
+  const restricted = rules
+    .filter((r) => r.onlyAccount)
+    .map((r) => `${indent}${r.protocol} dport ${r.port} meta skuid "${r.onlyAccount}" accept comment "${r.service} from ${r.onlyAccount} only"`);
+  return [
+    ...restricted,
+    ...[...byProtocol].map(([protocol, list]) => {
+      const ports = list.map((r) => String(r.port)).join(", ");
+      const services = list.map((r) => r.service).join(" ");
+      return `${indent}${protocol} dport { ${ports} } accept comment "${services}"`;
+    }),
+  ];
 }
 
 function renderSet(name: string, type: "ipv4_addr" | "ipv6_addr", elements: readonly string[]): string[] {
@@ -98,7 +107,11 @@ export function renderNftablesRuleset(ctx: HostRenderContext): string {
     "\t\ttype filter hook output priority filter; policy drop;",
     '\t\toif "lo" accept',
     "\t\tct state established,related accept",
-    "\t\t# Delivery, DNS, packages and ACME, time.",
+    "\t\t# sshd's replies to the SSH sources, tracked or not: on a fresh host the deploying session",
+    "\t\t# began before any rule loaded conntrack, and its next reply would otherwise be new here.",
+    `\t\tip daddr @${sshSourceSetNames.ipv4} ${sshPort.protocol} sport ${ssh} accept comment "${sshPort.service} replies"`,
+    `\t\tip6 daddr @${sshSourceSetNames.ipv6} ${sshPort.protocol} sport ${ssh} accept comment "${sshPort.service} replies"`,
+    "\t\t# Delivery (Postfix's own account only), DNS, packages and ACME, time.",
     ...portAcceptRules(allowedOutboundPorts, "\t\t"),
     "\t\ticmp type { destination-unreachable, time-exceeded, parameter-problem } accept",
     "\t\ticmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem } accept",

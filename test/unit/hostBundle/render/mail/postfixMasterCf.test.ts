@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { renderPostfixMainCf } from "../../../../../hostBundle/render/mail/postfixMainCf";
+import { renderPostfixMasterCf } from "../../../../../hostBundle/render/mail/postfixMasterCf";
+import { parseOpendkimConf } from "../../../../../hostBundle/parsers/opendkim";
+import { parsePostfixMainCf, parsePostfixMasterCf, postfixList, type PostfixService } from "../../../../../hostBundle/parsers/postfix";
+import { mailTestContext } from "../../../../support/hostBundle/render/mail/mailRenderFixture";
+import { renderOpendkimConf } from "../../../../../hostBundle/render/mail/opendkimConf";
+
+const ctx = mailTestContext();
+const master = parsePostfixMasterCf(renderPostfixMasterCf(ctx));
+const services = master.services;
+const mainCf = parsePostfixMainCf(renderPostfixMainCf(ctx)).settings;
+
+function inetService(name: string): PostfixService {
+  const matches = services.filter((s) => s.name === name && s.type === "inet");
+  expect(matches, name).toHaveLength(1);
+  return matches[0] as PostfixService;
+}
+
+/** An override's value with `$name` references to main.cf resolved, as Postfix resolves them. */
+function effective(service: PostfixService, name: string): string | undefined {
+  const value = service.overrides.has(name) ? service.overrides.get(name) : mainCf.get(name);
+  const reference = /^\$([a-z0-9_]+)$/.exec(value ?? "");
+  return reference ? mainCf.get(reference[1] as string) : value;
+}
+
+describe("renderPostfixMasterCf", () => {
+  it("is master.cf Postfix reads without a problem", () => {
+    expect(master.problems).toEqual([]);
+  });
+
+  it("listens on exactly 25, 587 and 465", () => {
+    expect(services.filter((s) => s.type === "inet").map((s) => s.name)).toEqual(["smtp", "submission", "submissions"]);
+  });
+
+  it("keeps port 25 free of AUTH and of submission overrides", () => {
+    const smtp = inetService("smtp");
+    expect(smtp.overrides.size).toBe(0);
+    expect(effective(smtp, "smtpd_sasl_auth_enable")).toBe("no");
+    expect(effective(smtp, "smtpd_tls_security_level")).toBe("may");
+  });
+
+  for (const name of ["submission", "submissions"]) {
+    it(`${name}: TLS required, AUTH on, relay and submission only after login, rate-limited, signed`, () => {
+      const service = inetService(name);
+      expect(effective(service, "smtpd_tls_security_level")).toBe("encrypt");
+      expect(effective(service, "smtpd_sasl_auth_enable")).toBe("yes");
+      expect(effective(service, "smtpd_tls_auth_only")).toBe("yes");
+      expect(postfixList(effective(service, "smtpd_relay_restrictions"))).toEqual(["permit_sasl_authenticated", "reject"]);
+      expect(postfixList(effective(service, "smtpd_client_restrictions"))).toEqual(["permit_sasl_authenticated", "reject"]);
+      expect(postfixList(effective(service, "smtpd_sender_restrictions"))).toContain("reject_sender_login_mismatch");
+      expect(postfixList(effective(service, "smtpd_data_restrictions"))).toEqual(["check_policy_service", "inet:127.0.0.1:10040"]);
+      expect(effective(service, "smtpd_recipient_restrictions")).toBe("");
+      // TLS floor and ciphers are not overridden: the main.cf values hold here too.
+      expect(effective(service, "smtpd_tls_mandatory_protocols")).toBe(">=TLSv1.2");
+      expect(service.overrides.has("smtpd_tls_mandatory_protocols")).toBe(false);
+      expect(service.overrides.has("smtpd_tls_mandatory_ciphers")).toBe(false);
+    });
+  }
+
+  it("runs 465 in wrapper mode (implicit TLS) and 587 with STARTTLS", () => {
+    expect(inetService("submissions").overrides.get("smtpd_tls_wrappermode")).toBe("yes");
+    expect(inetService("submission").overrides.has("smtpd_tls_wrappermode")).toBe(false);
+  });
+
+  it("marks submissions ORIGINATING, which is exactly what OpenDKIM's MacroList signs", () => {
+    const macroList = parseOpendkimConf(renderOpendkimConf(ctx)).settings.get("macrolist");
+    for (const name of ["submission", "submissions"]) {
+      const daemonName = inetService(name).overrides.get("milter_macro_daemon_name");
+      expect(macroList).toBe(`daemon_name|${daemonName}`);
+    }
+    expect(inetService("smtp").overrides.has("milter_macro_daemon_name")).toBe(false);
+  });
+
+  it("runs postlogd unchrooted, so maillog_file receives every line", () => {
+    const postlog = services.find((s) => s.name === "postlog");
+    expect(postlog).toMatchObject({ type: "unix-dgram", chroot: "n", command: "postlogd" });
+  });
+
+  it("refers only to restriction lists that main.cf defines", () => {
+    const references = services.flatMap((s) => [...s.overrides.values()]).flatMap((v) => [...v.matchAll(/\$([a-z0-9_]+)/g)].map((m) => m[1] as string));
+    const unresolved = references.filter((name) => name !== "service_name" && !mainCf.has(name));
+    expect(references.length).toBeGreaterThan(0);
+    expect(unresolved).toEqual([]);
+  });
+
+  it("has the internal services Postfix needs and none of the unused pipe transports", () => {
+    const names = services.map((s) => s.name);
+    for (const needed of ["pickup", "cleanup", "qmgr", "rewrite", "bounce", "defer", "trace", "smtp", "lmtp", "anvil", "tlsmgr", "postlog", "local"]) {
+      expect(names).toContain(needed);
+    }
+    expect(services.filter((s) => s.command === "pipe")).toEqual([]);
+  });
+});

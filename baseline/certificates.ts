@@ -41,3 +41,24 @@ export function isCertificateKeyType(value: unknown): value is CertificateKeyTyp
 export function meetsTlsKeyMinimums(spec: CertificateKeySpec): boolean {
   return spec.algorithm === "rsa" ? spec.bits >= tlsRsaMinimumBits : tlsAllowedEcdsaCurves.includes(spec.curve);
 }
+
+/**
+ * How long a certificate key stays current before a scheduled rollover promotes the next key.
+ * Renewals keep the key (the TLSA record names the key), so this is the key's whole cryptoperiod.
+ * @source NIST SP 800-57 Part 1 Rev. 5 section 5.3.6 (private signature keys: one to three years); RFC 7671 section 8.1
+ */
+export const certificateKeyRolloverDays = 365;
+
+/**
+ * A next key is used only after its TLSA record has been published this many TTLs: every resolver
+ * that cached the TLSA RRset without it has fetched it again by then.
+ * @source RFC 7671 section 8.1 ("current + next" rollover); RFC 7672 section 4 (TLSA RRset caching)
+ */
+export const tlsaPublicationTtls = 2;
+
+/**
+ * Added to the TTL wait: the key set times a key from when its generation was planned, which
+ * precedes the TLSA record's publication by the rest of that `pulumi up`.
+ * @source this project's `pulumi up` (minutes); Cloudflare's DNS propagation (seconds)
+ */
+export const tlsaPublicationMarginSeconds = 900;

@@ -35,13 +35,13 @@ const tagPattern = /^[A-Za-z0-9]{1,15}$/;
 const caaLabelPattern = /^[A-Za-z0-9](?:-*[A-Za-z0-9])*$/;
 const parameterValuePattern = /^[\x21-\x3a\x3c-\x7e]*$/;
 
-interface IssueValue {
+export interface CaaIssueValue {
   readonly issuer?: string;
   readonly parameters: ReadonlyMap<string, string>;
 }
 
-/** RFC 8659 4.2 issue-value: `[issuer-domain-name] [";" parameters]`. */
-function parseIssueValue(value: string): IssueValue | { problem: string } {
+/** RFC 8659 4.2 issue-value: `[issuer-domain-name] [";" parameters]`; parameter tags lower-cased. */
+export function parseCaaIssueValue(value: string): CaaIssueValue | { problem: string } {
   const semicolon = value.indexOf(";");
   const issuer = (semicolon === -1 ? value : value.slice(0, semicolon)).trim();
   if (issuer !== "" && !issuer.split(".").every((label) => caaLabelPattern.test(label))) {
@@ -104,7 +104,7 @@ function recordProblems(record: CaaRecordData): string[] {
     problems.push(`${label}: unknown tag "${record.tag}"`);
   }
   if (issueStyleTags.includes(tag)) {
-    const parsed = parseIssueValue(record.value);
+    const parsed = parseCaaIssueValue(record.value);
     if ("problem" in parsed) problems.push(`${label}: ${parsed.problem}`);
     else problems.push(...acmeParameterProblems(parsed.parameters).map((problem) => `${label}: ${problem}`));
   } else if (tag === "iodef") {
@@ -174,4 +174,32 @@ export function parseCaaRecord(text: string): CaaRecord {
   const strings = parseTxtCharacterStrings(match[3]);
   if (strings.length !== 1) throw new Error(`CAA record "${text}": the value must be one string`);
   return { flags, tag: tag as CaaTag, value: strings[0] };
+}
+
+export interface CaaIssuanceRequest {
+  /** The CA's issuer domain, e.g. `letsencrypt.org`. */
+  readonly issuer: string;
+  /** The ordering account's URI. */
+  readonly accountUri: string;
+  /** The ACME challenge type used, e.g. `dns-01`. */
+  readonly validationMethod: string;
+  readonly wildcard?: boolean;
+}
+
+/**
+ * What a CA decides from a name's CAA RRset (RFC 8659 section 4.2 and 4.3; RFC 8657 sections 3
+ * and 4): with no issue (or, for a wildcard, issuewild) record, any CA may issue; otherwise one
+ * record must name this CA and, where it says, this account and this validation method.
+ */
+export function caaPermitsIssuance(records: readonly CaaRecordData[], request: CaaIssuanceRequest): boolean {
+  const byTag = (tag: string) => records.filter((r) => r.tag.toLowerCase() === tag);
+  const relevant = request.wildcard && byTag("issuewild").length > 0 ? byTag("issuewild") : byTag("issue");
+  if (relevant.length === 0) return true;
+  return relevant.some((record) => {
+    const parsed = parseCaaIssueValue(record.value);
+    if ("problem" in parsed || parsed.issuer?.toLowerCase() !== request.issuer.toLowerCase()) return false;
+    const accountUri = parsed.parameters.get("accounturi");
+    const methods = parsed.parameters.get("validationmethods");
+    return (accountUri === undefined || accountUri === request.accountUri) && (methods === undefined || methods.split(",").includes(request.validationMethod));
+  });
 }

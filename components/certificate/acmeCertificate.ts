@@ -1,8 +1,11 @@
 /**
- * A TLS certificate from an ACME CA (Let's Encrypt) validated with DNS-01.
+ * A TLS certificate from an ACME CA (Let's Encrypt) validated with DNS-01, for a key it is given
+ * (CertificateKeySet's current key).
  *
- * Renewal is a replacement: once `renewBeforeDays` or fewer remain, the next `pulumi up` issues a
- * new certificate before the old one is deleted (and revoked, unless `revokeOnDelete` is false).
+ * Renewal is an update: once `renewBeforeDays` or fewer remain, the next `pulumi up` issues a new
+ * certificate for the same key, so the TLSA record naming the key stays valid. A new key, new names
+ * or another CA are updates too. The certificate is revoked only when the resource is deleted (a
+ * tenant leaving), unless `revokeOnDelete` is false.
  */
 
 import * as pulumi from "@pulumi/pulumi";
@@ -54,17 +57,21 @@ export interface AcmeCertificateArgs {
   readonly directoryCaPem?: pulumi.Input<string>;
   /** The ACME account key: `privateKeyPem` of a tls.PrivateKey, ECDSA P256. Kept secret. */
   readonly accountKeyPem: pulumi.Input<string>;
+  /** AcmeAccount's accountUri: the certificate is ordered by this account, the one the CAA record names. */
+  readonly accountUri?: pulumi.Input<string>;
+  /** The certificate's key (PEM), CertificateKeySet's currentPrivateKeyPem. Kept secret. */
+  readonly privateKeyPem: pulumi.Input<string>;
   /** Where the CA sends account notices. */
   readonly contactEmail: pulumi.Input<string>;
   /** Names on the certificate, the first one its subject: mail.<domain> and mta-sts.<domain>. */
   readonly domains: pulumi.Input<pulumi.Input<string>[]>;
-  /** Default "ecdsa-p256". */
+  /** The type of privateKeyPem (checked against it); default "ecdsa-p256". */
   readonly keyType?: pulumi.Input<CertificateKeyType>;
   /** Renew when this many days or fewer remain; default from baseline/tls.ts. */
   readonly renewBeforeDays?: pulumi.Input<number>;
   readonly solver: pulumi.Input<Dns01SolverArgs>;
   readonly propagation?: pulumi.Input<PropagationArgs>;
-  /** Revoke the certificate when the resource is deleted or replaced; default true. */
+  /** Revoke the certificate when the resource is deleted; default true. */
   readonly revokeOnDelete?: pulumi.Input<boolean>;
 }
 
@@ -75,8 +82,10 @@ export class AcmeCertificate extends pulumi.dynamic.Resource {
   declare public readonly certificatePem: pulumi.Output<string>;
   /** The intermediates (PEM), leaf excluded. */
   declare public readonly chainPem: pulumi.Output<string>;
-  /** PKCS#8 PEM. Secret. */
+  /** The key the certificate in certificatePem was issued for. Secret. */
   declare public readonly privateKeyPem: pulumi.Output<string>;
+  /** Why the last update issued a new certificate (renewal, new key, new names, another CA). */
+  declare public readonly reissue: pulumi.Output<string | undefined>;
   /** ISO 8601. */
   declare public readonly notBefore: pulumi.Output<string>;
   declare public readonly notAfter: pulumi.Output<string>;
@@ -91,10 +100,11 @@ export class AcmeCertificate extends pulumi.dynamic.Resource {
       {
         ...args,
         accountKeyPem: pulumi.secret(args.accountKeyPem),
+        privateKeyPem: pulumi.secret(args.privateKeyPem),
         solver: pulumi.secret(args.solver),
         certificatePem: undefined,
         chainPem: undefined,
-        privateKeyPem: undefined,
+        reissue: undefined,
         notBefore: undefined,
         notAfter: undefined,
         serial: undefined,

@@ -12,6 +12,8 @@ export interface AcmeConnectionOptions {
   readonly accountKeyPem: string;
   /** Extra CA to trust for the ACME server's HTTPS (a test CA such as the lab's Pebble). */
   readonly directoryCaPem?: string;
+  /** The account's URL when it is known: requests are signed for it without looking it up. */
+  readonly accountUrl?: string;
 }
 
 export interface AcmeConnection {
@@ -50,7 +52,11 @@ export function openAcmeConnection(options: AcmeConnectionOptions): AcmeConnecti
     noDelay: true,
     ...(options.directoryCaPem ? { ca: [...tls.rootCertificates, options.directoryCaPem] } : {}),
   });
-  const client = new acme.Client({ directoryUrl: options.directoryUrl, accountKey: options.accountKeyPem });
+  const client = new acme.Client({
+    directoryUrl: options.directoryUrl,
+    accountKey: options.accountKeyPem,
+    ...(options.accountUrl ? { accountUrl: options.accountUrl } : {}),
+  });
   const http = (client as unknown as { http: AcmeHttpClient }).http;
   const send = http.request.bind(http);
   const fetchNonce = http.getNonce.bind(http);

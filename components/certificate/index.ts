@@ -1,5 +1,7 @@
+export { AcmeAccount, type AcmeAccountArgs } from "./acmeAccount";
 export { AcmeCertificate } from "./acmeCertificate";
 export type { AcmeCertificateArgs, CloudflareSolverArgs, Dns01SolverArgs, PropagationArgs, Rfc2136SolverArgs } from "./acmeCertificate";
+export { CertificateKeySet, type CertificateKeySetArgs } from "./certificateKeys";
 export { acmeDirectories, type AcmeDirectoryName } from "./directories";
 export { createSolver } from "./dns/createSolver";
 export { tsigAlgorithms } from "./dns/solver";

@@ -3,7 +3,7 @@
  * the input and what is wrong, and the defaults.
  */
 
-import { certificateKeyTypeNames, defaultCertificateKeyType, isCertificateKeyType, type CertificateKeyType } from "../../baseline/certificates";
+import { certificateKeyTypeNames, certificateKeyTypes, defaultCertificateKeyType, isCertificateKeyType, type CertificateKeyType } from "../../baseline/certificates";
 import { certificateRenewBeforeDays } from "../../baseline/tls";
 import { resolveDirectoryUrl } from "./directories";
 import { tsigAlgorithms, type Dns01SolverConfig } from "./dns/solver";
@@ -19,9 +19,13 @@ export interface CertificateInputs {
   readonly directory: string;
   readonly directoryCaPem?: string;
   readonly accountKeyPem: string;
+  /** The account's URL (AcmeAccount's accountUri): orders are placed by exactly this account. */
+  readonly accountUri?: string;
   readonly contactEmail: string;
   readonly domains: readonly string[];
   readonly keyType: CertificateKeyType;
+  /** The certificate's key (CertificateKeySet's current key), PEM. */
+  readonly privateKeyPem: string;
   readonly renewBeforeDays: number;
   readonly solver: Dns01SolverConfig;
   readonly propagation: PropagationConfig;
@@ -72,6 +76,9 @@ export function checkCertificateInputs(raw: Record<string, unknown>): { inputs: 
   });
   if (raw.directoryCaPem !== undefined && raw.directoryCaPem !== null) checkField("directoryCaPem", checkCaPem);
   checkField("accountKeyPem", checkAccountKey);
+  if (raw.accountUri !== undefined && raw.accountUri !== null) {
+    checkField("accountUri", (v) => (typeof v === "string" && /^https:\/\/[\x21-\x7e]+$/.test(v) && URL.canParse(v) ? undefined : "must be the account's https:// URL"));
+  }
   checkField("contactEmail", (v) =>
     typeof v === "string" && /^[^@\s<>,;:]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(v) ? undefined : "must be an email address such as hostmaster@example.com",
   );
@@ -81,6 +88,7 @@ export function checkCertificateInputs(raw: Record<string, unknown>): { inputs: 
     (v) => (isCertificateKeyType(v) ? undefined : `must be one of ${certificateKeyTypeNames.join(", ")}`),
     defaultCertificateKeyType,
   );
+  checkField("privateKeyPem", (v) => checkCertificateKey(v, inputs.keyType));
   checkField(
     "renewBeforeDays",
     (v) => (typeof v === "number" && Number.isInteger(v) && v >= 1 ? undefined : "must be a whole number of days, at least 1"),
@@ -103,7 +111,7 @@ export function checkCertificateInputs(raw: Record<string, unknown>): { inputs: 
   return { inputs, failures };
 }
 
-function checkCaPem(value: unknown): string | undefined {
+export function checkCaPem(value: unknown): string | undefined {
   const crypto: typeof import("node:crypto") = require("node:crypto");
   try {
     if (typeof value !== "string") throw new Error();
@@ -114,20 +122,39 @@ function checkCaPem(value: unknown): string | undefined {
   }
 }
 
-function checkAccountKey(value: unknown): string | undefined {
+/** The key a PEM private key holds, or undefined when the value is none. */
+function privateKeyOf(value: unknown): import("node:crypto").KeyObject | undefined {
   const crypto: typeof import("node:crypto") = require("node:crypto");
-  let key: import("node:crypto").KeyObject;
   try {
-    if (typeof value !== "string") throw new Error();
-    key = crypto.createPrivateKey(value);
+    return typeof value === "string" ? crypto.createPrivateKey(value) : undefined;
   } catch {
-    return "must be a PEM private key (the privateKeyPem of a tls.PrivateKey)";
+    return undefined;
   }
+}
+
+export function checkAccountKey(value: unknown): string | undefined {
+  const key = privateKeyOf(value);
+  if (!key) return "must be a PEM private key (the privateKeyPem of a tls.PrivateKey)";
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
     const got = key.asymmetricKeyType === "ec" ? `ECDSA ${key.asymmetricKeyDetails?.namedCurve}` : `${key.asymmetricKeyType?.toUpperCase()}`;
     return `must be an ECDSA P-256 key (got ${got})`;
   }
   return undefined;
+}
+
+/** The certificate's key must be a key of the declared type: the policies judge keyType. */
+function checkCertificateKey(value: unknown, keyType: unknown): string | undefined {
+  const key = privateKeyOf(value);
+  if (!key) return "must be a PEM private key (CertificateKeySet's currentPrivateKeyPem)";
+  if (isUnknown(keyType) || !isCertificateKeyType(keyType)) return undefined;
+  const spec = certificateKeyTypes[keyType];
+  const details = key.asymmetricKeyDetails;
+  const matches =
+    spec.algorithm === "rsa"
+      ? key.asymmetricKeyType === "rsa" && details?.modulusLength === spec.bits
+      : key.asymmetricKeyType === "ec" && details?.namedCurve === (spec.curve === "P256" ? "prime256v1" : "secp384r1");
+  const got = key.asymmetricKeyType === "rsa" ? `RSA ${details?.modulusLength}` : `${key.asymmetricKeyType} ${details?.namedCurve ?? ""}`.trim();
+  return matches ? undefined : `is not a ${keyType} key (got ${got})`;
 }
 
 function checkDomains(value: unknown): string | undefined {

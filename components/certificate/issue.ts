@@ -1,22 +1,23 @@
 /** One ACME order with DNS-01 validation, from account to certificate. */
 
 import type * as Acme from "acme-client";
-import type { CertificateKeyType } from "../../baseline/certificates";
 import { openAcmeConnection, type AcmeConnection } from "./acmeConnection";
 import { describeIssuedCertificate, type IssuedCertificate } from "./certificateInfo";
 import { waitForTxtRecord } from "./dns/propagation";
 import type { Dns01Solver } from "./dns/solver";
 import { challengeRecordName } from "./dns/txtRecord";
-import { generateCertificateKey } from "./privateKey";
 import { CertificateError, explainProblem, inStep, type AcmeProblem } from "./problems";
 
 export interface IssueRequest {
   readonly directoryUrl: string;
   readonly directoryCaPem?: string;
   readonly accountKeyPem: string;
+  /** The account the tenant's CAA record names (RFC 8657 accounturi); the order fails early under any other. */
+  readonly accountUri?: string;
   readonly contactEmail: string;
   readonly domains: readonly string[];
-  readonly keyType: CertificateKeyType;
+  /** The certificate's key: renewals reuse it, so the TLSA record that names it stays valid. */
+  readonly privateKeyPem: string;
   /** Servers that must show each TXT record before validation; default: the solver's. */
   readonly nameservers?: readonly string[];
   readonly propagationTimeoutSeconds: number;
@@ -71,9 +72,13 @@ async function runOrder(
   const domains = request.domains;
   const step = <T>(name: string, action: () => Promise<T>) => inStep(domains, name, action);
 
-  await step("registering the ACME account", () =>
-    client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.contactEmail}`] }),
-  );
+  await step("registering the ACME account", async () => {
+    await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.contactEmail}`] });
+    const used = client.getAccountUrl();
+    if (request.accountUri !== undefined && used !== request.accountUri) {
+      throw new Error(`the account key belongs to ${used}, not to ${request.accountUri}, the account the CAA record names`);
+    }
+  });
   const order = await step("placing the order", () => client.createOrder({ identifiers: domains.map((value) => ({ type: "dns", value })) }));
   const authorizations = await step("reading the order's authorizations", () => client.getAuthorizations(order));
   const challenges = await step("choosing the DNS-01 challenges", () => dns01Challenges(client, authorizations));
@@ -102,12 +107,11 @@ async function runOrder(
   await step("validation", () => pollAuthorizations(client, order));
   removePublished();
 
-  const privateKeyPem = await generateCertificateKey(request.keyType);
-  const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] }, privateKeyPem);
+  const [, csr] = await acme.crypto.createCsr({ commonName: domains[0], altNames: [...domains] }, request.privateKeyPem);
   await step("finalizing the order", () => finalizeOrder(client, order, csr));
   const issued = await step("waiting for the certificate", () => pollOrder(client, order));
   const fullChain = await step("downloading the certificate", () => client.getCertificate(issued));
-  return step("checking the certificate", async () => describeIssuedCertificate(fullChain, privateKeyPem, domains));
+  return step("checking the certificate", async () => describeIssuedCertificate(fullChain, request.privateKeyPem, domains));
 }
 
 /** The dns-01 challenge of every authorization the CA still wants proven. */

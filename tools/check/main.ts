@@ -1,4 +1,7 @@
-/** `npm run check -- <host>`: the certificates a live mail host presents, and how soon they expire. */
+/**
+ * `npm run check -- <host>`: the certificates a live mail host presents, and how soon they expire.
+ * `npm run check -- dnssec <domain>`: whether DNSSEC and DANE are live for a domain (dnssecCommand.ts).
+ */
 
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
@@ -7,6 +10,7 @@ import { certificateExpiryLevels } from "../../baseline/tls";
 import { InvalidArgumentError, Option, parseCommandLine, toolCommand } from "../cli/command";
 import { secondsValue } from "../cli/optionValues";
 import { checkHost } from "./checkHost";
+import { runDnssecCommand } from "./dnssecCommand";
 import { levelOrder } from "./levels";
 import { renderReport } from "./renderReport";
 import { checkedServices } from "./services";
@@ -66,21 +70,25 @@ const command = toolCommand(
   .option("--json", "one JSON document on stdout, for monitoring systems", false)
   .option("--port <service=port>", "check a service on another port (repeatable), e.g. --port smtp=2525", portValue, {})
   .option("--address <ip>", "connect to this address instead of resolving the host (SNI stays the host)", addressValue)
+  .option("--mta-sts-host <name>", "the name HTTPS (443) answers to; default mta-sts.<domain> for mail.<domain>", hostValue)
   .addOption(new Option("--timeout <seconds>", "per connection").argParser(secondsValue(0.1, 300)).default(defaultTimeoutSeconds))
   .option("--ca <file>", "also trust this CA (PEM), e.g. a lab's test CA", caValue)
   .addHelpText(
     "after",
     `\nLevels: ${certificateExpiryLevels.map((l) => `${l.level} within ${l.withinDays} day${l.withinDays === 1 ? "" : "s"}`).join(", ")} of expiry;\n` +
-      `an expired, untrusted or wrongly named certificate is critical; a listener that does not answer is unreachable.\n${exitCodes}`,
+      `an expired, untrusted or wrongly named certificate is critical; a listener that does not answer is unreachable.\n${exitCodes}\n` +
+      "\nnpm run check -- dnssec <domain> [--resolver <ip>] checks the domain's DS, DNSSEC chain and TLSA records (--help for more).",
   );
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "dnssec") return runDnssecCommand(argv.slice(1), usageExit);
   const parsed = parseCommandLine(command, argv, usageExit);
   if (!parsed.ok) return parsed.exitCode;
   const [host] = command.processedArgs as [string];
-  const options = command.opts<{ json: boolean; port: Record<string, number>; address?: string; timeout: number; ca?: string }>();
+  const options = command.opts<{ json: boolean; port: Record<string, number>; address?: string; mtaStsHost?: string; timeout: number; ca?: string }>();
   const report = await checkHost({
     host,
+    ...(options.mtaStsHost ? { mtaStsHost: options.mtaStsHost } : {}),
     ...(options.address ? { address: options.address } : {}),
     ports: options.port,
     timeoutMs: options.timeout * 1000,

@@ -20,6 +20,8 @@ export interface ProbeTarget {
 
 export interface ProbeResult {
   readonly service: string;
+  /** The name asked for (SNI) and checked on the certificate. */
+  readonly serverName: string;
   readonly port: number;
   readonly mode: Service["mode"];
   readonly level: Level;
@@ -43,7 +45,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 export async function probe(target: ProbeTarget, now = new Date()): Promise<ProbeResult> {
   const { service } = target;
-  const base = { service: service.name, port: service.port, mode: service.mode };
+  const base = { service: service.name, serverName: target.host, port: service.port, mode: service.mode };
   let socket: tls.TLSSocket | undefined;
   let plain: net.Socket | undefined;
   const timer = new Promise<never>((_, reject) => {
@@ -93,7 +95,7 @@ function secureConnect(socket: tls.TLSSocket, onSocket: (s: net.Socket) => void)
   });
 }
 
-function inspect(socket: tls.TLSSocket, host: string, now: Date): Omit<ProbeResult, "service" | "port" | "mode"> {
+function inspect(socket: tls.TLSSocket, host: string, now: Date): Omit<ProbeResult, "service" | "serverName" | "port" | "mode"> {
   const certificate = socket.getPeerX509Certificate();
   if (!certificate) return { level: "critical", reachable: true, problems: ["the server presented no certificate"] };
   const subjectNames = (certificate.subjectAltName ?? "")

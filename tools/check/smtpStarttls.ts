@@ -25,6 +25,14 @@ function describe(reply: Reply): string {
   return `${reply.code} ${reply.lines[0] ?? ""}`.trim();
 }
 
+/**
+ * RFC 5321 4.5.3.1.5 bounds a reply line at 512 octets; servers with long EHLO keywords stay well
+ * inside twice that. A peer that never sends a line end (or an endless reply) is cut off here, so
+ * reading never grows without bound.
+ */
+const maximumReplyLineOctets = 1024;
+const maximumReplyLines = 100;
+
 /** Reads multi-line replies ("250-..." continues, "250 ..." ends) without consuming bytes after the last one. */
 function replyReader(socket: net.Socket): { next(): Promise<Reply>; detach(): void } {
   let buffer = "";
@@ -34,6 +42,7 @@ function replyReader(socket: net.Socket): { next(): Promise<Reply>; detach(): vo
   let failure: Error | undefined;
 
   const onData = (chunk: Buffer) => {
+    if (failure) return;
     buffer += chunk.toString("latin1");
     let end: number;
     while ((end = buffer.indexOf("\n")) >= 0) {
@@ -45,16 +54,26 @@ function replyReader(socket: net.Socket): { next(): Promise<Reply>; detach(): vo
         return;
       }
       lines.push(match[3]!);
+      if (lines.length > maximumReplyLines) {
+        fail(new Error(`the server sent a reply of more than ${maximumReplyLines} lines`));
+        return;
+      }
       if (match[2] !== "-") {
         complete.push({ code: Number(match[1]), lines });
         lines = [];
       }
+    }
+    if (buffer.length > maximumReplyLineOctets) {
+      fail(new Error(`the server sent more than ${maximumReplyLineOctets} octets without a line end`));
+      return;
     }
     deliver();
   };
   const onEnd = () => fail(new Error("the server closed the connection"));
   const fail = (error: Error) => {
     failure = error;
+    buffer = "";
+    socket.destroy();
     deliver();
   };
   const deliver = () => {

@@ -8,6 +8,12 @@ export function accountKeyPem(): string {
   return crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "sec1", format: "pem" }).toString();
 }
 
+/** A certificate key as CertificateKeySet makes it: PKCS#8 PEM, ECDSA P-256 unless asked otherwise. */
+export function certificateKeyPem(spec: { rsaBits?: number } = {}): string {
+  const pair = spec.rsaBits ? crypto.generateKeyPairSync("rsa", { modulusLength: spec.rsaBits }) : crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  return pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+}
+
 export const labDomains = ["mail.acme.test", "mta-sts.acme.test"];
 
 /** Raw AcmeCertificate inputs that issue from the lab's Pebble through RFC 2136 updates to its Knot. */
@@ -16,6 +22,7 @@ export function labInputs(lab: AcmeLab, overrides: Record<string, unknown> = {})
     directory: lab.directoryUrl,
     directoryCaPem: lab.caPem,
     accountKeyPem: accountKeyPem(),
+    privateKeyPem: certificateKeyPem(),
     contactEmail: "hostmaster@acme.test",
     domains: labDomains,
     solver: lab.solverConfig(),

@@ -17,6 +17,7 @@ import { freeLoopbackPort } from "../../../tools/lab/acme";
 
 const projectDir = path.resolve(__dirname, "../../..");
 const host = "mail.acme.test";
+const mtaStsHost = "mta-sts.acme.test";
 const dayMs = 24 * 60 * 60 * 1000;
 
 let dir: string;
@@ -92,7 +93,14 @@ beforeAll(async () => {
   ports.submission = await listen(smtpServer());
   ports.submissions = await listen(tlsServer());
   ports.imaps = await listen(tlsServer());
-  ports.https = await listen(tlsServer());
+  // Like the host's nginx: a handshake for any name but the MTA-STS host is refused.
+  const https = tls.createServer({
+    key,
+    cert,
+    SNICallback: (name, done) => (name === mtaStsHost ? done(null, tls.createSecureContext({ key, cert })) : done(new Error(`no site for ${name}`))),
+  });
+  https.on("tlsClientError", () => undefined);
+  ports.https = await listen(https);
   silentPort = await listen(net.createServer((socket) => socket.on("error", () => undefined)));
   closedPort = await freeLoopbackPort();
 });
@@ -129,18 +137,18 @@ describe("npm run check", () => {
     const leaf = new crypto.X509Certificate(cert);
     const expectedDays = Math.floor((Date.parse(leaf.validTo) - Date.now()) / dayMs);
     expect(expectedDays).toBe(4);
-    expect(report.results.map((r) => [r.service, r.port, r.mode])).toEqual([
-      ["smtp", ports.smtp, "starttls"],
-      ["submissions", ports.submissions, "tls"],
-      ["submission", ports.submission, "starttls"],
-      ["imaps", ports.imaps, "tls"],
-      ["https", ports.https, "tls"],
+    expect(report.results.map((r) => [r.service, r.port, r.mode, r.serverName])).toEqual([
+      ["smtp", ports.smtp, "starttls", host],
+      ["submissions", ports.submissions, "tls", host],
+      ["submission", ports.submission, "starttls", host],
+      ["imaps", ports.imaps, "tls", host],
+      ["https", ports.https, "tls", mtaStsHost],
     ]);
     for (const result of report.results) {
       expect(result).toMatchObject({
         level: "alert",
         reachable: true,
-        subjectNames: [host, "mta-sts.acme.test"],
+        subjectNames: [host, mtaStsHost],
         daysToExpiry: expectedDays,
         notAfter: new Date(leaf.validTo).toISOString(),
         trusted: true,
@@ -161,6 +169,14 @@ describe("npm run check", () => {
     expect(code).toBe(4);
   }, 60_000);
 
+  it("asks HTTPS for the MTA-STS host it serves (nginx refuses the mail host's name), or the name given", async () => {
+    const derived = await runCheck([host, "--address", "127.0.0.1", "--ca", caFile, "--timeout", "5", ...portArgs()]);
+    expect(derived.stdout.split("\n").find((l) => l.trimStart().startsWith("https "))).toMatch(/alert\s+4 days left .*\(as mta-sts\.acme\.test\)$/);
+    const wrong = await runCheck([host, "--json", "--mta-sts-host", host, "--address", "127.0.0.1", "--ca", caFile, "--timeout", "5", ...portArgs()]);
+    const https = (JSON.parse(wrong.stdout) as { results: Array<Record<string, unknown>> }).results.find((r) => r.service === "https");
+    expect(https).toMatchObject({ serverName: host, level: "unreachable", reachable: false });
+  }, 60_000);
+
   it("says how to use it when the arguments are wrong", async () => {
     const { code, stderr } = await runCheck([host, "--port", "pop3=110"]);
     expect(stderr).toBe("error: option '--port <service=port>' argument 'pop3=110' is invalid. expected SERVICE=PORT with SERVICE one of smtp, submissions, submission, imaps, https and a port from 1 to 65535 (npm run check -- --help for usage)\n");
@@ -169,7 +185,7 @@ describe("npm run check", () => {
 });
 
 describe("probing one listener", () => {
-  const smtp = (port: number) => ({ name: "smtp", port, mode: "starttls" as const });
+  const smtp = (port: number) => ({ name: "smtp", port, mode: "starttls" as const, serverName: "mail" as const });
 
   it("gives up on a server that never greets, within the timeout", async () => {
     const started = Date.now();
@@ -188,7 +204,7 @@ describe("probing one listener", () => {
     const result = await probe({
       host: "imap.other.test",
       address: "127.0.0.1",
-      service: { name: "imaps", port: ports.imaps!, mode: "tls" },
+      service: { name: "imaps", port: ports.imaps!, mode: "tls", serverName: "mail" },
       timeoutMs: 5_000,
       caPem: fs.readFileSync(caFile, "utf8"),
     });

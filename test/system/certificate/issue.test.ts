@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acmeCertificateProvider as provider } from "../../../components/certificate/provider";
 import { daysUntil } from "../../../components/certificate/renewal";
 import { startAcmeLab, type AcmeLab } from "../../../tools/lab/acme";
-import { labDomains, labInputs, sanDnsNames } from "../../support/certificate/fixtures";
+import { certificateKeyPem, labDomains, labInputs, sanDnsNames } from "../../support/certificate/fixtures";
 import { opensslVerify } from "./opensslVerify";
 
 let lab: AcmeLab | undefined;
@@ -50,33 +50,41 @@ describe("issuing against Pebble", () => {
     for (const name of labDomains) expect(await lab!.dns.txt(`_acme-challenge.${name}`)).toEqual([]);
   }, 60_000);
 
-  it("uses the key type asked for", async () => {
-    const { outs } = await issue({ keyType: "rsa-3072" });
+  it("issues for the key it is given, of the type declared", async () => {
+    const given = certificateKeyPem({ rsaBits: 3072 });
+    const { outs } = await issue({ keyType: "rsa-3072", privateKeyPem: given });
+    expect(outs.privateKeyPem).toBe(given);
     const key = new crypto.X509Certificate(outs.certificatePem!).publicKey;
     expect(key.asymmetricKeyType).toBe("rsa");
     expect(key.asymmetricKeyDetails?.modulusLength).toBe(3072);
+    expect(key.export({ type: "spki", format: "der" })).toEqual(crypto.createPublicKey(given).export({ type: "spki", format: "der" }));
   }, 60_000);
 
-  it("asks for a replacement once renewBeforeDays or fewer remain, so a scheduled up renews", async () => {
+  it("renews in place once renewBeforeDays or fewer remain: an update for the same key, the old certificate left valid", async () => {
     const { inputs, id, outs } = await issue();
     const state = { ...inputs, ...outs };
     const remaining = daysUntil(outs.notAfter!, new Date());
     const notYet = await provider.diff!(id, state, { ...inputs, renewBeforeDays: Math.floor(remaining) - 1 });
-    expect(notYet.replaces).toEqual([]);
-    expect(notYet.changes).toBe(true);
-    const due = await provider.diff!(id, state, { ...inputs, renewBeforeDays: Math.ceil(remaining) });
-    expect(due.replaces).toEqual(["notAfter"]);
-    expect(due.deleteBeforeReplace).toBe(false);
+    expect(notYet).toMatchObject({ changes: true, replaces: [] });
+    const dueInputs = { ...inputs, renewBeforeDays: Math.ceil(remaining) };
+    expect(await provider.diff!(id, state, dueInputs)).toMatchObject({ changes: true, replaces: [] });
 
     const same = await provider.diff!(id, state, inputs);
     expect(same).toMatchObject({ changes: false, replaces: [] });
-    expect((await provider.diff!(id, state, { ...inputs, domains: ["mail.acme.test"] })).replaces).toEqual(["domains"]);
-    expect((await provider.diff!(id, state, { ...inputs, keyType: "ecdsa-p384" })).replaces).toEqual(["keyType"]);
-    const contactOnly = await provider.diff!(id, state, { ...inputs, contactEmail: "postmaster@acme.test" });
-    expect(contactOnly).toMatchObject({ changes: true, replaces: [] });
+    for (const changed of [{ domains: ["mail.acme.test"] }, { keyType: "ecdsa-p384" }, { contactEmail: "postmaster@acme.test" }]) {
+      expect(await provider.diff!(id, state, { ...inputs, ...changed }), JSON.stringify(changed)).toMatchObject({ changes: true, replaces: [] });
+    }
 
-    const updated = await provider.update!(id, state, { ...inputs, contactEmail: "postmaster@acme.test" });
-    expect(updated.outs).toMatchObject({ contactEmail: "postmaster@acme.test", serial: outs.serial, certificatePem: outs.certificatePem });
+    const contactOnly = await provider.update!(id, state, { ...inputs, contactEmail: "postmaster@acme.test" });
+    expect(contactOnly.outs).toMatchObject({ contactEmail: "postmaster@acme.test", serial: outs.serial, certificatePem: outs.certificatePem });
+
+    const renewed = (await provider.update!(id, state, dueInputs)).outs as Record<string, string>;
+    expect(renewed.serial).not.toBe(outs.serial);
+    expect(renewed.privateKeyPem).toBe(outs.privateKeyPem);
+    expect(new crypto.X509Certificate(renewed.certificatePem!).publicKey.export({ type: "spki", format: "der" }))
+      .toEqual(new crypto.X509Certificate(outs.certificatePem!).publicKey.export({ type: "spki", format: "der" }));
+    expect((await lab!.pebble.certificateStatus(outs.serial!)).status).toBe("Valid");
+    expect((await lab!.pebble.certificateStatus(renewed.serial!)).status).toBe("Valid");
   }, 60_000);
 
   it("revokes the certificate on delete, unless told not to", async () => {

@@ -8,9 +8,9 @@
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AcmeCertificate } from "../../../components/certificate";
+import { AcmeAccount, AcmeCertificate, CertificateKeySet } from "../../../components/certificate";
 import { startAcmeLab, type AcmeLab } from "../../../tools/lab/acme";
-import { accountKeyPem, labDomains } from "../../support/certificate/fixtures";
+import { accountKeyPem, certificateKeyPem, labDomains } from "../../support/certificate/fixtures";
 import { opensslVerify } from "./opensslVerify";
 
 /** Load the host's own dependencies from where the host would. */
@@ -43,14 +43,14 @@ interface Registered {
 }
 
 let lab: AcmeLab | undefined;
-const registered: Registered[] = [];
+const registered_: Registered[] = [];
 
 beforeAll(async () => {
   lab = await startAcmeLab();
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registered.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
+        registered_.push({ type: args.type, inputs: args.inputs as Record<string, unknown> });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => args.inputs,
@@ -64,20 +64,33 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+async function registered(type: string, resource: pulumi.Resource): Promise<Registered> {
+  await new Promise<void>((resolve) => resource.urn.apply(() => resolve()));
+  const entry = registered_.find((r) => r.type === type);
+  if (!entry) throw new Error(`${type} was not registered; saw ${registered_.map((r) => r.type).join(", ")}`);
+  return entry;
+}
+
+/** A serialized provider as the dynamic provider host loads it, with inputs as they cross gRPC. */
+function hostProvider(inputs: Record<string, unknown>): { provider: pulumi.dynamic.ResourceProvider; news: Record<string, unknown>; text: string } {
+  const text = inputs[providerKey] as string;
+  expect(typeof text).toBe("string");
+  expect(text).not.toContain("PRIVATE KEY");
+  return { provider: requireFromString(text).handler(), news: overGrpc(unwrapSecrets(inputs) as object), text };
+}
+
 async function registerCertificate(): Promise<Registered> {
   const certificate = new AcmeCertificate("tenant-cert", {
     directory: lab!.directoryUrl,
     directoryCaPem: lab!.caPem,
     accountKeyPem: accountKeyPem(),
+    privateKeyPem: certificateKeyPem(),
     contactEmail: "hostmaster@acme.test",
     domains: labDomains,
     solver: lab!.solverConfig(),
     propagation: { nameservers: [lab!.dnsServer], timeoutSeconds: 10 },
   });
-  await new Promise<void>((resolve) => certificate.urn.apply(() => resolve()));
-  const entry = registered.find((r) => r.type === "pulumi-nodejs:dynamic/certificate:AcmeCertificate");
-  if (!entry) throw new Error(`AcmeCertificate was not registered; saw ${registered.map((r) => r.type).join(", ")}`);
-  return entry;
+  return registered("pulumi-nodejs:dynamic/certificate:AcmeCertificate", certificate);
 }
 
 describe("the serialized dynamic provider", () => {
@@ -90,6 +103,7 @@ describe("the serialized dynamic provider", () => {
     expect(providerText).not.toContain(lab!.solverConfig().tsigSecret);
 
     expect(isSecret(inputs.accountKeyPem)).toBe(true);
+    expect(isSecret(inputs.privateKeyPem)).toBe(true);
     expect(isSecret(inputs.solver)).toBe(true);
 
     const provider = requireFromString(providerText as string).handler();
@@ -110,9 +124,40 @@ describe("the serialized dynamic provider", () => {
     const unchanged = await provider.diff!(created.id, state, checkedInputs);
     expect(unchanged).toMatchObject({ changes: false, replaces: [] });
     const renewing = await provider.diff!(created.id, state, overGrpc({ ...checkedInputs, renewBeforeDays: 3650 }));
-    expect(renewing.replaces).toEqual(["notAfter"]);
+    expect(renewing).toMatchObject({ changes: true, replaces: [] });
 
     await provider.delete!(created.id, state);
     expect(await lab!.pebble.certificateStatus(state.serial!)).toMatchObject({ status: "Revoked" });
   }, 90_000);
+});
+
+describe("the other serialized dynamic providers", () => {
+  it("registers an ACME account at Pebble and keeps its URL", async () => {
+    const account = new AcmeAccount("tenant-account", { directory: lab!.directoryUrl, directoryCaPem: lab!.caPem, accountKeyPem: accountKeyPem(), contactEmail: "hostmaster@acme.test" });
+    const { inputs } = await registered("pulumi-nodejs:dynamic/certificate:AcmeAccount", account);
+    expect(isSecret(inputs.accountKeyPem)).toBe(true);
+    const { provider, news, text } = hostProvider(inputs);
+    const checked = await provider.check!({}, news);
+    expect(checked.failures).toEqual([]);
+    const created = await provider.create(overGrpc({ ...checked.inputs, [providerKey]: text }));
+    expect(created.outs.accountUri).toMatch(new RegExp(`^${lab!.directoryUrl.replace(/\/dir$/, "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`));
+    expect(created.id).toBe(created.outs.accountUri);
+    // The same key registered again is the same account.
+    const again = await provider.create(overGrpc({ ...checked.inputs, [providerKey]: text }));
+    expect(again.outs.accountUri).toBe(created.outs.accountUri);
+  }, 60_000);
+
+  it("creates a certificate key set: three distinct keys, the current one exposed, no change on the next check", async () => {
+    const keys = new CertificateKeySet("tenant-keys", { keyType: "ecdsa-p256", dnsTtlSeconds: 300 });
+    const { inputs } = await registered("pulumi-nodejs:dynamic/certificate:CertificateKeySet", keys);
+    const { provider, news, text } = hostProvider(inputs);
+    const checked = await provider.check!({}, news);
+    expect(checked.failures).toEqual([]);
+    const created = await provider.create(overGrpc({ ...checked.inputs, [providerKey]: text }));
+    const outs = created.outs as { privateKeyPems: string[]; publicKeySha256s: string[]; currentPrivateKeyPem: string; currentSlot: number };
+    expect(new Set(outs.publicKeySha256s).size).toBe(3);
+    expect(outs.currentPrivateKeyPem).toBe(outs.privateKeyPems[outs.currentSlot]);
+    const unchanged = await provider.diff!(created.id, overGrpc({ ...created.outs, [providerKey]: text }), overGrpc({ ...(await provider.check!(checked.inputs!, news)).inputs, [providerKey]: text }));
+    expect(unchanged).toMatchObject({ changes: false, replaces: [] });
+  }, 60_000);
 });

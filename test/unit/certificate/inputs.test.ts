@@ -12,11 +12,12 @@ import {
 import { certificateRenewBeforeDays } from "../../../baseline/tls";
 import { AcmeCertificate, acmeDirectories } from "../../../components/certificate";
 import { checkCertificateInputs } from "../../../components/certificate/inputs";
-import { accountKeyPem } from "../../support/certificate/fixtures";
+import { accountKeyPem, certificateKeyPem } from "../../support/certificate/fixtures";
 
 const valid = () => ({
   directory: "letsencrypt-staging",
   accountKeyPem: accountKeyPem(),
+  privateKeyPem: certificateKeyPem(),
   contactEmail: "hostmaster@example.com",
   domains: ["mail.example.com", "mta-sts.example.com"],
   solver: { kind: "cloudflare" as const, zoneId: "0123456789abcdef0123456789abcdef", apiToken: "abcdefghijklmnopqrstuvwxyz0123456789ABCD" },
@@ -79,6 +80,20 @@ describe("checking inputs", () => {
     expect(failuresOf({ ...valid(), propagation: { nameservers: ["ns1.example.com"] } })[0]?.reason).toMatch(/not "ip", "ip:port"/);
     const { accountKeyPem: _omitted, ...withoutKey } = valid();
     expect(failuresOf(withoutKey)).toEqual([{ property: "accountKeyPem", reason: "is required" }]);
+    const { privateKeyPem: _key, ...withoutCertificateKey } = valid();
+    expect(failuresOf(withoutCertificateKey)).toEqual([{ property: "privateKeyPem", reason: "is required" }]);
+    expect(failuresOf({ ...valid(), accountUri: "http://acme.example.com/acct/1" })).toEqual([{ property: "accountUri", reason: "must be the account's https:// URL" }]);
+  });
+
+  it("holds the certificate's key to the declared key type, which the policies judge", () => {
+    expect(failuresOf({ ...valid(), keyType: "ecdsa-p384" })).toEqual([{ property: "privateKeyPem", reason: "is not a ecdsa-p384 key (got ec prime256v1)" }]);
+    expect(failuresOf({ ...valid(), keyType: "rsa-3072", privateKeyPem: certificateKeyPem({ rsaBits: 2048 }) })).toEqual([
+      { property: "privateKeyPem", reason: "is not a rsa-3072 key (got RSA 2048)" },
+    ]);
+    expect(failuresOf({ ...valid(), keyType: "rsa-2048", privateKeyPem: certificateKeyPem({ rsaBits: 2048 }) })).toEqual([]);
+    expect(failuresOf({ ...valid(), privateKeyPem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" })).toEqual([
+      { property: "privateKeyPem", reason: "must be a PEM private key (CertificateKeySet's currentPrivateKeyPem)" },
+    ]);
   });
 
   it("never repeats a secret in a failure", () => {

@@ -17,7 +17,7 @@ export interface HostBundleSecrets {
   readonly tlsCertificate?: TlsCertificatePems;
 }
 
-/** Exactly one key per published selector: a missing key would leave OpenDKIM unable to start. */
+/** Exactly one key per published selector: a missing active key fails rspamd's check, a missing other one a rotation. */
 function dkimKeyFiles(ctx: HostRenderContext, pems: Readonly<Record<string, string>>): BundleFile[] {
   const published = ctx.config.dkim.selectors;
   const missing = published.filter((s) => !pems[s]);

@@ -2,15 +2,17 @@
 export type HostService =
   | "postfix"
   | "dovecot"
-  | "opendkim"
+  | "rspamd"
   | "unbound"
+  | "mta-sts-resolver"
   | "rate-limit-policy"
   | "fail2ban"
   | "nftables"
   | "ssh"
   | "nginx"
   | "unattended-upgrades"
-  | "needrestart";
+  | "needrestart"
+  | "disk-alert";
 
 /** One file of the host bundle, exactly as it lands on the host. */
 export interface BundleFile {

@@ -16,7 +16,16 @@ export const hostLayout = {
     fullchain: "/etc/penguinmails/tls/fullchain.pem",
     privateKey: "/etc/penguinmails/tls/privkey.pem",
   },
-  dkimKeyDir: "/etc/opendkim/keys",
+  /** rspamd's own tree: Debian's files, with ours in local.d/, override.d/ and rspamd.local.lua beside them. */
+  rspamdConfigDir: "/etc/rspamd",
+  /** One private key per published DKIM selector, readable by rspamd only (dkimKeyFile). */
+  dkimKeyDir: "/etc/rspamd/dkim",
+  /** Which SASL login owns each address, for rspamd's check of the header From on submission. */
+  rspamdSenderMap: "/etc/rspamd/local.d/maps/sender_login.map",
+  /** The tenant domain and the DKIM selector rspamd signs it with. */
+  rspamdTenantDomainMap: "/etc/rspamd/local.d/maps/tenant_domains.map",
+  /** rspamd writes its own log file (Debian's rspamd.conf); the apply script reads it after a reload. */
+  rspamdLog: "/var/log/rspamd/rspamd.log",
   /** Debian 12 has no rsyslog: Postfix writes this file itself (postlog), and fail2ban reads it. */
   postfixLog: "/var/log/mail.log",
   /** Dovecot writes its own log file for the same reason; fail2ban's dovecot jail reads it. */
@@ -42,13 +51,15 @@ export const hostLayout = {
   postfixAliasMap: "/etc/postfix/penguinmails-aliases",
   /** Which SASL login owns each address: what a logged-in user may send as. */
   postfixSenderMap: "/etc/postfix/penguinmails-senders",
+  /** header_checks of the submission cleanup service: strips the client's address from Received:. */
+  postfixSubmissionHeaderChecks: "/etc/postfix/penguinmails-submission-header-checks",
   /** Every mailbox's Maildir, owned by the one virtual mail user. */
   mailStorageDir: "/var/vmail",
   /** postfwd saves its per-account message counters here, so a restart does not reset them. */
   postfwdStateDir: "/var/lib/postfwd",
 } as const;
 
-/** The OpenDKIM private key file of one selector. */
+/** The DKIM private key file of one selector, as rspamd's signing condition names it. */
 export function dkimPrivateKeyPath(selector: string): string {
-  return `${hostLayout.dkimKeyDir}/${selector}.private`;
+  return `${hostLayout.dkimKeyDir}/${selector}.key`;
 }

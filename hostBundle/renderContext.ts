@@ -1,4 +1,5 @@
 import { version as packageVersion } from "../package.json";
+import { parseSshPublicKey, type SshPublicKey } from "../baseline/sshPublicKey";
 import { tenantMtaStsPolicy } from "../tenant/mtaStsPolicy";
 import { mailHostname, mtaStsHostname } from "../tenant/names";
 import type { TenantConfig } from "../tenant/tenantConfig";
@@ -15,21 +16,36 @@ export interface HostRenderContext {
   readonly mtaStsHostname: string;
   /** The MTA-STS policy text nginx serves (CRLF lines). */
   readonly mtaStsPolicy: string;
+  /**
+   * Pulumi's own key(s) to the admin account, authorized beside the admin's: without one the apply
+   * refuses the bundle, since it would lock out the deploy that applies it.
+   */
+  readonly deployPublicKeys: readonly SshPublicKey[];
 }
 
-export function hostRenderContext(config: TenantConfig, bundleVersion: string, mtaStsPolicy: string): HostRenderContext {
+/** Pulumi's deploy keys (tls.PrivateKey's publicKeyOpenssh), read with the tenant config's key grammar. */
+export function parseDeployPublicKeys(lines: readonly string[]): SshPublicKey[] {
+  return lines.map((line, i) => {
+    const parsed = parseSshPublicKey(line.trim());
+    if (!parsed.ok) throw new Error(`deploy public key ${i}: ${parsed.error}`);
+    return parsed.key;
+  });
+}
+
+export function hostRenderContext(config: TenantConfig, bundleVersion: string, mtaStsPolicy: string, deployPublicKeys: readonly string[] = []): HostRenderContext {
   return {
     config,
     bundleVersion,
     mailHostname: mailHostname(config.domain),
     mtaStsHostname: mtaStsHostname(config.domain),
     mtaStsPolicy,
+    deployPublicKeys: parseDeployPublicKeys(deployPublicKeys),
   };
 }
 
 /** The render context of a tenant's host: one function, so the stack and the plan's --out agree. */
-export function tenantHostRenderContext(config: TenantConfig): HostRenderContext {
-  return hostRenderContext(config, hostBundleVersion, tenantMtaStsPolicy(config));
+export function tenantHostRenderContext(config: TenantConfig, deployPublicKeys: readonly string[] = []): HostRenderContext {
+  return hostRenderContext(config, hostBundleVersion, tenantMtaStsPolicy(config), deployPublicKeys);
 }
 
 /**

@@ -1,9 +1,9 @@
 /** Policies for DigitalOcean resources: cloud firewalls, droplets and SSH keys. */
 
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { cidrCoversEverything, parseCidr } from "../baseline/cidr";
+import { cidrCoversEverything, coveredAddressCounts, ipv4TranslationRangeOf, parseCidr, type Cidr } from "../baseline/cidr";
 import { sshRsaMinimumBits } from "../baseline/keys";
-import { allowedInboundPorts, portNumbers, sshPort } from "../baseline/network";
+import { allowedInboundPorts, portNumbers, sshPort, sshSourceAddressLimit } from "../baseline/network";
 import { parseSshPublicKey } from "../baseline/sshPublicKey";
 import {
   asArray,
@@ -165,26 +165,49 @@ export const firewallInboundPorts: MailResourcePolicy = {
 
 interface SshSourcesConfig {
   sshPort: number;
+  ipv4Prefix: number;
+  ipv6Prefix: number;
 }
 
-const sshSourcesSchema: PolicyConfigSchema = {
+const log2 = (value: bigint): number => value.toString(2).length - 1;
+
+export const sshSourcesSchema: PolicyConfigSchema = {
   properties: {
     sshPort: { type: "integer", minimum: 1, maximum: maximumPort, default: sshPort.port, description: "The port sshd listens on." },
+    ipv4Prefix: {
+      type: "integer",
+      minimum: 1,
+      maximum: 32,
+      default: 32 - log2(sshSourceAddressLimit.ipv4),
+      description: "All SSH sources of a firewall together may open no more IPv4 addresses than one block of this prefix length holds.",
+    },
+    ipv6Prefix: {
+      type: "integer",
+      minimum: 1,
+      maximum: 128,
+      default: 128 - log2(sshSourceAddressLimit.ipv6),
+      description: "The same bound for IPv6.",
+    },
   },
 };
 
 export const firewallSshSources: MailResourcePolicy = {
   name: "digitalocean-firewall-ssh-sources",
-  description: "Cloud firewalls never admit SSH from 0.0.0.0/0 or ::/0: only the tenant's admin and deploy CIDRs.",
+  description:
+    "Cloud firewalls admit SSH only from a bounded set of addresses: never 0.0.0.0/0 or ::/0, nor blocks that add up to a large part " +
+    "of the internet, nor IPv6 ranges that stand for IPv4 addresses.",
   enforcementLevel: "mandatory",
   configSchema: sshSourcesSchema,
   rationale:
     "SSH open to the internet draws constant brute-force and exploit traffic; the baseline admits it only from the admin and " +
-    "deploy CIDRs, so a leaked key or an sshd flaw is not reachable from everywhere.",
-  remediationSteps: "List the admin and deploy CIDRs in the SSH rule's sourceAddresses instead of 0.0.0.0/0 or ::/0.",
+    "deploy CIDRs, so a leaked key or an sshd flaw is not reachable from everywhere. 0.0.0.0/1 plus 128.0.0.0/1 is the whole " +
+    "internet as surely as 0.0.0.0/0, and ::ffff:0:0/96 or 2002::/16 open IPv4 through IPv6: the bound counts addresses over " +
+    "every SSH rule together.",
+  remediationSteps: "List only the admin and deploy CIDRs in the SSH rules' sourceAddresses; list IPv4 sources as IPv4 blocks.",
   validateResource: validateTypes<FirewallProps>([firewallType], (firewall, args, reportViolation) => {
     const config = policyConfig<SshSourcesConfig>(sshSourcesSchema, args);
     const unknowns = new PreviewUnknowns();
+    const sources: Cidr[] = [];
     asArray(firewall.inboundRules).forEach((value, index) =>
       unknowns.attempt(() => {
         const rule = value as FirewallRule;
@@ -198,11 +221,22 @@ export const firewallSshSources: MailResourcePolicy = {
               reportViolation(`${label} admits SSH (port ${config.sshPort}) from ${quote(source)}, which is not an address or CIDR block (${parsed.error}). Fix: list the admin CIDRs.`);
             } else if (cidrCoversEverything(parsed.cidr)) {
               reportViolation(`${label} admits SSH (port ${config.sshPort}) from ${quote(source)}, the whole IPv${parsed.cidr.family} internet. Fix: list only the admin and deploy CIDRs.`);
+            } else if (ipv4TranslationRangeOf(parsed.cidr)) {
+              reportViolation(`${label} admits SSH (port ${config.sshPort}) from ${quote(source)}, which overlaps ${ipv4TranslationRangeOf(parsed.cidr)}: IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.`);
+            } else {
+              sources.push(parsed.cidr);
             }
           });
         }
       }),
     );
+    const counts = coveredAddressCounts(sources);
+    for (const [family, bits, prefix] of [["IPv4", 32, config.ipv4Prefix], ["IPv6", 128, config.ipv6Prefix]] as const) {
+      const count = family === "IPv4" ? counts.ipv4 : counts.ipv6;
+      if (count > 2n ** BigInt(bits - prefix)) {
+        reportViolation(`the SSH rules together admit ${count} ${family} addresses, more than a /${prefix} (${2n ** BigInt(bits - prefix)}). Fix: list only the admin and deploy CIDRs, or raise ${family === "IPv4" ? "ipv4Prefix" : "ipv6Prefix"} in this stack's policy config after review.`);
+      }
+    }
     unknowns.finish();
   }),
 };

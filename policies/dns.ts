@@ -33,7 +33,7 @@ export const dnsRecordType = "cloudflare:index/dnsRecord:DnsRecord";
 export const legacyRecordType = "cloudflare:index/record:Record";
 export const dnsRecordTypes: readonly string[] = [dnsRecordType, legacyRecordType];
 
-interface DnsRecordProps {
+export interface DnsRecordProps {
   zoneId?: string;
   name?: string;
   type?: string;
@@ -59,7 +59,7 @@ export function normalizeRecordName(name: unknown): string {
 }
 
 /** The TXT record's value as resolvers join it, or why its content cannot be read. */
-function txtValue(props: DnsRecordProps): { value: string } | { problem: string } {
+export function txtValue(props: DnsRecordProps): { value: string } | { problem: string } {
   const content = props.content ?? props.value;
   if (typeof content !== "string") return { problem: "has no content" };
   try {

@@ -8,13 +8,15 @@
  */
 
 import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
-import { parseCidr } from "../baseline/cidr";
-import { allowedInboundPorts, portNumbers, sshPort } from "../baseline/network";
+import { coveredAddressCounts, ipv4TranslationRangeOf, parseCidr, type Cidr } from "../baseline/cidr";
+import { allowedInboundPorts, portNumbers, sshPort, sshSourceAddressLimit } from "../baseline/network";
 import { allowedTlsVersions, forbiddenCipherClasses, minimumTlsVersion } from "../baseline/tls";
 import { unpackHostBundle, type UnpackedBundleFile } from "../hostBundle/format/hostBundleArchive";
 import { parseDovecotConf } from "../hostBundle/parsers/dovecot";
-import { nftablesChains, nftablesPorts } from "../hostBundle/parsers/nftables";
+import { fail2banActionArguments, fail2banTicketTags, parseFail2banConfig, shellPlaceholders } from "../hostBundle/parsers/fail2ban";
+import { nftablesChains, nftablesPorts, nftablesSets, nftablesSourceAddresses } from "../hostBundle/parsers/nftables";
 import { nginxDirectives } from "../hostBundle/parsers/nginx";
+import { parseUnboundConf, unboundOption } from "../hostBundle/parsers/unbound";
 import { offeredForbiddenClasses } from "../hostBundle/parsers/opensslCipherString";
 import {
   parsePostfixMainCf,
@@ -282,7 +284,11 @@ interface NftablesPortsConfig {
   allowedTcpPorts: number[];
   allowedUdpPorts: number[];
   sshPort: number;
+  ipv4Prefix: number;
+  ipv6Prefix: number;
 }
+
+const log2 = (value: bigint): number => value.toString(2).length - 1;
 
 
 const nftablesPortsSchema: PolicyConfigSchema = {
@@ -302,12 +308,22 @@ const nftablesPortsSchema: PolicyConfigSchema = {
       description: "UDP ports the input chain may accept.",
     },
     sshPort: { type: "integer", minimum: 1, maximum: maximumPort, default: sshPort.port, description: "The port sshd listens on: accepted only with a saddr restriction." },
+    ipv4Prefix: {
+      type: "integer",
+      minimum: 1,
+      maximum: 32,
+      default: 32 - log2(sshSourceAddressLimit.ipv4),
+      description: "All SSH sources together may open no more IPv4 addresses than one block of this prefix length holds.",
+    },
+    ipv6Prefix: { type: "integer", minimum: 1, maximum: 128, default: 128 - log2(sshSourceAddressLimit.ipv6), description: "The same bound for IPv6." },
   },
 };
 
 export function checkNftablesPorts(files: readonly UnpackedBundleFile[], config: NftablesPortsConfig, report: (message: string) => void): void {
   const rulesets = files.filter((f) => f.service === "nftables" || f.path === "/etc/nftables.conf" || f.path.endsWith(".nft"));
   for (const file of rulesets) {
+    const sets = nftablesSets(file.content);
+    const sshSources: Cidr[] = [];
     for (const chain of nftablesChains(file.content).filter((c) => c.hook === "input")) {
       for (const { line, text } of chain.lines) {
         const where = `${file.path} line ${line} (chain ${chain.name})`;
@@ -322,10 +338,26 @@ export function checkNftablesPorts(files: readonly UnpackedBundleFile[], config:
         for (const port of [...new Set(ports)]) {
           if (!allowed.includes(port)) {
             report(`${where}: accepts ${protocol} port ${port}, which is not allowed (${allowed.join(", ") || "none"}). Fix: remove the rule or the port.`);
-          } else if (protocol === "tcp" && port === config.sshPort && !/\b(ip|ip6)\s+saddr\b/.test(text)) {
-            report(`${where}: accepts SSH (tcp port ${port}) from any source. Fix: restrict it with ip saddr @ssh_sources_v4 / ip6 saddr @ssh_sources_v6.`);
+          } else if (protocol === "tcp" && port === config.sshPort) {
+            const sources = nftablesSourceAddresses(text, sets);
+            if (!sources) {
+              report(`${where}: accepts SSH (tcp port ${port}) from any source. Fix: restrict it with ip saddr @ssh_sources_v4 / ip6 saddr @ssh_sources_v6.`);
+              continue;
+            }
+            for (const source of sources) {
+              const parsed = parseCidr(source);
+              if (!parsed.ok) report(`${where}: SSH source ${source} is not an address or block this policy can judge. Fix: list the admin and deploy CIDRs.`);
+              else if (ipv4TranslationRangeOf(parsed.cidr)) report(`${where}: SSH source ${source} overlaps ${ipv4TranslationRangeOf(parsed.cidr)}: IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.`);
+              else sshSources.push(parsed.cidr);
+            }
           }
         }
+      }
+    }
+    const counts = coveredAddressCounts(sshSources);
+    for (const [family, bits, prefix, count] of [["IPv4", 32, config.ipv4Prefix, counts.ipv4], ["IPv6", 128, config.ipv6Prefix, counts.ipv6]] as const) {
+      if (count > 2n ** BigInt(bits - prefix)) {
+        report(`${file.path}: SSH is open to ${count} ${family} addresses in all, more than a /${prefix}. Fix: list only the admin and deploy CIDRs, or raise ${family === "IPv4" ? "ipv4Prefix" : "ipv6Prefix"} in this stack's policy config after review.`);
       }
     }
   }
@@ -343,4 +375,150 @@ export const hostBundleNftablesPorts: MailResourcePolicy = {
   validateResource: validateHostBundle<NftablesPortsConfig>(nftablesPortsSchema, checkNftablesPorts),
 };
 
-export const hostBundlePolicies: readonly MailResourcePolicy[] = [hostBundleTlsListeners, hostBundleSmtpAuthAndRelay, hostBundleNftablesPorts];
+// ------------------------------------------------------------------------------------------------
+// host-bundle-ban-action-quoting
+
+const fail2banActionDir = "/etc/fail2ban/action.d/";
+const isJailFile = (path: string): boolean => path === "/etc/fail2ban/jail.local" || (path.startsWith("/etc/fail2ban/jail.d/") && /\.(conf|local)$/.test(path));
+
+/** Why a value pasted raw into a single-quoted shell word (or an action option) is unsafe. */
+function rawValueProblem(value: string): string | undefined {
+  if (value === "") return "is empty";
+  if (!/^[\x21-\x7e]+$/.test(value)) return "has whitespace, a control character or a non-ASCII character";
+  const special = [...new Set(value.match(/['"\\%]/g) ?? [])];
+  return special.length > 0 ? `has ${special.map((c) => JSON.stringify(c)).join(", ")}, which no quoting in the ban action survives` : undefined;
+}
+
+/** `%(name)s` resolved from the jail's section, then [DEFAULT] (configparser's order), a few levels deep. */
+function interpolate(value: string, section: ReadonlyMap<string, string>, defaults: ReadonlyMap<string, string> | undefined, depth = 0): string {
+  if (depth > 10) return value;
+  return value.replace(/%\(([A-Za-z0-9_-]+)\)s/g, (whole, name: string) => {
+    const found = section.get(name) ?? defaults?.get(name);
+    return found === undefined ? whole : interpolate(found, section, defaults, depth + 1);
+  });
+}
+
+function checkBanActionQuoting(files: readonly UnpackedBundleFile[], _config: object, report: (message: string) => void): void {
+  for (const file of files.filter((f) => f.path.startsWith(fail2banActionDir))) {
+    for (const [sectionName, section] of parseFail2banConfig(file.content)) {
+      for (const [key, command] of section) {
+        if (!key.startsWith("action")) continue;
+        for (const placeholder of shellPlaceholders(command)) {
+          const raw = placeholder.kind === "interpolation" || !fail2banTicketTags.has(placeholder.name);
+          if (!raw || placeholder.quoting === "single") continue;
+          report(
+            `${file.path} [${sectionName}] ${key}: ${placeholder.text} is ${placeholder.quoting === "double" ? "in double quotes" : "unquoted"}, and fail2ban pastes it ` +
+              `into the root shell command as raw text: a backtick or $( in its value runs on every ban. Fix: single-quote it ('${placeholder.text}') and refuse values with a single quote.`,
+          );
+        }
+      }
+    }
+  }
+  for (const file of files.filter((f) => isJailFile(f.path))) {
+    const jail = parseFail2banConfig(file.content);
+    const defaults = jail.get("DEFAULT");
+    for (const [sectionName, section] of jail) {
+      const values: Array<[string, string]> = [];
+      for (const key of ["destemail", "sender"]) {
+        const value = section.get(key);
+        if (value !== undefined) values.push([key, interpolate(value, section, defaults)]);
+      }
+      for (const entry of fail2banActionArguments(section.get("action") ?? "")) {
+        for (const [name, value] of entry.arguments) values.push([`action ${entry.action}[${name}]`, interpolate(value, section, defaults)]);
+      }
+      for (const [key, value] of values) {
+        const problem = rawValueProblem(value);
+        if (problem) report(`${file.path} [${sectionName}] ${key} = ${JSON.stringify(value)} ${problem}. Fix: use an address of letters, digits and . _ + - only.`);
+      }
+    }
+  }
+}
+
+export const hostBundleBanActionQuoting: MailResourcePolicy = {
+  name: "host-bundle-ban-action-quoting",
+  description: "The host bundle's fail2ban actions single-quote every value fail2ban pastes into their shell commands, and the jails give them no value that can break the quoting.",
+  enforcementLevel: "mandatory",
+  rationale:
+    "fail2ban runs actions as root through the shell and pastes static tags (<dest>, <sender>, <name>) and %(...)s values raw; only ban-ticket values " +
+    "(<ip>, <matches>, ...) are passed as shell variables. An alert address with a backtick or $( in a double-quoted or unquoted tag runs as root " +
+    "whenever anyone on the internet fails five logins.",
+  remediationSteps: "Write '<dest>' and '<sender>' in single quotes in every action command, and keep quotes, backslashes, % and whitespace out of the jail's values.",
+  validateResource: validateHostBundle<object>({ properties: {} }, checkBanActionQuoting),
+};
+
+// ------------------------------------------------------------------------------------------------
+// host-bundle-resolver-pinned
+
+const resolvConfPath = "/etc/resolv.conf";
+const unboundConfPath = "/etc/unbound/unbound.conf";
+const isLoopbackAddress = (address: string): boolean => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address) || address === "::1";
+
+/** Whether Postfix's SMTP client believes DNSSEC (DANE) answers, and where it says so. */
+function postfixTrustsDnssec(files: readonly UnpackedBundleFile[]): string | undefined {
+  const mainCf = files.find((file) => file.path === "/etc/postfix/main.cf");
+  if (!mainCf) return undefined;
+  const main = parsePostfixMainCf(mainCf.content).settings;
+  const masterCf = files.find((file) => file.path === "/etc/postfix/master.cf");
+  const settings = [main, ...(masterCf ? parsePostfixMasterCf(masterCf.content).services.map((service) => service.overrides) : [])];
+  for (const set of settings) {
+    const level = set.get("smtp_tls_security_level");
+    if (level === "dane" || level === "dane-only") return `smtp_tls_security_level = ${level}`;
+    if (set.get("smtp_dns_support_level") === "dnssec") return "smtp_dns_support_level = dnssec";
+  }
+  return undefined;
+}
+
+function checkResolverPinned(files: readonly UnpackedBundleFile[], _config: object, report: (message: string) => void): void {
+  const dnssec = postfixTrustsDnssec(files);
+  if (!dnssec) return;
+  const why = `Postfix (${dnssec}) believes the AD bit of the resolver ${resolvConfPath} names`;
+  const unbound = files.find((file) => file.path === unboundConfPath);
+  const conf = unbound ? parseUnboundConf(unbound.content) : undefined;
+  if (!conf) {
+    report(`${why}, and the bundle ships no ${unboundConfPath}: nothing validates on this host. Fix: ship the validating unbound.`);
+  } else {
+    const anchors = ["auto-trust-anchor-file", "trust-anchor-file", "trust-anchor"].flatMap((name) => unboundOption(conf, "server", name));
+    if (anchors.length === 0) report(`${unboundConfPath}: no trust anchor (auto-trust-anchor-file), so unbound validates nothing. Fix: auto-trust-anchor-file: "/var/lib/unbound/root.key".`);
+    const modules = unboundOption(conf, "server", "module-config");
+    if (modules.length > 0 && !/\bvalidator\b/.test(modules.at(-1)!)) report(`${unboundConfPath}: module-config "${modules.at(-1)}" has no validator. Fix: remove module-config or include validator.`);
+    if (unboundOption(conf, "server", "val-permissive-mode").at(-1) === "yes") report(`${unboundConfPath}: val-permissive-mode: yes passes bogus answers on. Fix: remove it.`);
+  }
+  const resolvConf = files.find((file) => file.path === resolvConfPath);
+  if (!resolvConf) {
+    report(`${why}, and the bundle does not ship ${resolvConfPath}: a droplet keeps its provider's resolvers there. Fix: ship ${resolvConfPath} naming only the local unbound.`);
+  } else {
+    const lines = resolvConf.content.split("\n").map((line) => line.replace(/[#;].*$/, "").trim());
+    const nameservers = lines.flatMap((line) => /^nameserver\s+(\S+)$/.exec(line)?.[1] ?? []);
+    const listening = conf ? unboundOption(conf, "server", "interface").map((value) => value.replace(/@\d+$/, "")) : [];
+    const listens = listening.length > 0 ? listening : ["127.0.0.1", "::1"];
+    const foreign = nameservers.filter((address) => !isLoopbackAddress(address) || !listens.includes(address));
+    if (nameservers.length === 0) report(`${resolvConfPath} names no nameserver, so glibc asks 127.0.0.1:53 only by accident. Fix: nameserver ${listens[0]}.`);
+    if (foreign.length > 0) report(`${resolvConfPath}: nameserver ${foreign.join(", ")} is not the local validating unbound (${listens.join(", ")}): ${why}. Fix: name only the local unbound.`);
+    const options = lines.flatMap((line) => (/^options\s+(.*)$/.exec(line)?.[1] ?? "").split(/\s+/)).filter((option) => option !== "");
+    if (!options.includes("trust-ad")) report(`${resolvConfPath} has no "options trust-ad": glibc clears the AD bit before Postfix sees it, and DANE never engages. Fix: options edns0 trust-ad.`);
+  }
+  const cloudInitKeepsOff = files.some((file) => file.path.startsWith("/etc/cloud/cloud.cfg.d/") && /^manage_resolv_conf:\s*false\s*$/m.test(file.content));
+  if (!cloudInitKeepsOff) report(`no /etc/cloud/cloud.cfg.d/ file sets manage_resolv_conf: false: cloud-init may write the provider's resolvers back. Fix: ship the drop-in.`);
+  const dhclientKeepsOff = files.some((file) => file.path.startsWith("/etc/dhcp/dhclient-enter-hooks.d/") && /^make_resolv_conf\(\)\s*\{/m.test(file.content));
+  if (!dhclientKeepsOff) report(`no /etc/dhcp/dhclient-enter-hooks.d/ hook replaces make_resolv_conf: a DHCP lease renewal rewrites ${resolvConfPath}. Fix: ship the hook.`);
+}
+
+export const hostBundleResolverPinned: MailResourcePolicy = {
+  name: "host-bundle-resolver-pinned",
+  description: "When Postfix in the host bundle uses DANE, the host's resolv.conf names only the local validating unbound (with trust-ad), and cloud-init and DHCP are kept from rewriting it.",
+  enforcementLevel: "mandatory",
+  rationale:
+    "Postfix's DANE (smtp_dns_support_level = dnssec) trusts the AD bit of whatever resolver resolv.conf names. On a droplet that is the provider's resolver " +
+    "across the network unless the bundle pins the local validating unbound: an on-path attacker could then forge TLSA answers or strip them, and DANE " +
+    "protects nothing.",
+  remediationSteps: "Ship /etc/resolv.conf with `nameserver 127.0.0.1` and `options edns0 trust-ad`, unbound with a root trust anchor, a cloud.cfg.d drop-in with manage_resolv_conf: false and a dhclient enter hook that replaces make_resolv_conf.",
+  validateResource: validateHostBundle<object>({ properties: {} }, checkResolverPinned),
+};
+
+export const hostBundlePolicies: readonly MailResourcePolicy[] = [
+  hostBundleTlsListeners,
+  hostBundleSmtpAuthAndRelay,
+  hostBundleNftablesPorts,
+  hostBundleBanActionQuoting,
+  hostBundleResolverPinned,
+];

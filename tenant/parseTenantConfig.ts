@@ -9,6 +9,7 @@ import { mtaStsDefaultMaxAgeSeconds, mtaStsMaxAgeLimitSeconds } from "../baselin
 import { mailAddressDomain, mailAddressProblem } from "../baseline/mailAddress";
 import { reservedAccountNames, reservedAccountPatterns } from "../baseline/ssh";
 import { parseSshPublicKey, type SshPublicKey } from "../baseline/sshPublicKey";
+import { defaultMailboxQuotaMegabytes, maximumMailboxQuotaMegabytes } from "../baseline/storage";
 import { certificateRenewBeforeDays } from "../baseline/tls";
 import { flag, list, oneOf, text, wholeNumber } from "./configValues";
 import { describeType, displayValue } from "./displayValue";
@@ -53,7 +54,7 @@ const rawTenantConfigSchema = z.strictObject({
   }).default({ all: "softfail", include: [] }),
   dkim: z.strictObject({
     selectors: list(text(), "the published DKIM selectors").min(1, { error: "needs at least one selector" }),
-    active: text("the selector OpenDKIM signs with"),
+    active: text("the selector rspamd signs with"),
   }).optional(),
   mtaSts: z.strictObject({
     mode: oneOf(["testing", "enforce"]).default("testing"),
@@ -70,9 +71,15 @@ const rawTenantConfigSchema = z.strictObject({
     keyType: oneOf(certificateKeyTypeNames as [CertificateKeyType, ...CertificateKeyType[]]).default(defaultCertificateKeyType),
     renewBeforeDays: wholeNumber(7, 60, { below: "must be at least 7: the expiry alerts start at 7 days", above: "must be at most 60: Let's Encrypt certificates last 90 days" }).default(certificateRenewBeforeDays),
     revokeOnDelete: flag().default(true),
-  }).default({ directory: "letsencrypt", keyType: defaultCertificateKeyType, renewBeforeDays: certificateRenewBeforeDays, revokeOnDelete: true }),
+    // A counter: raising it (after a key compromise, say) forces a certificate key rollover.
+    keyRollover: wholeNumber(0, 1_000_000).default(0),
+  }).default({ directory: "letsencrypt", keyType: defaultCertificateKeyType, renewBeforeDays: certificateRenewBeforeDays, revokeOnDelete: true, keyRollover: 0 }),
   [secretConfigKeys.acmeDnsApiToken]: text("a Cloudflare API token limited to DNS edit on the tenant zone (pulumi config set --secret)"),
-  mailboxes: list(z.strictObject({ address: text("the mailbox's address"), passwordHash: text("a Dovecot password hash") }, { error: "must be {address, passwordHash}" })).max(1000, { error: "lists more than 1000 mailboxes" }).default([]),
+  mailboxes: list(z.strictObject({
+    address: text("the mailbox's address"),
+    passwordHash: text("a Dovecot password hash"),
+    quotaMegabytes: wholeNumber(1, maximumMailboxQuotaMegabytes).default(defaultMailboxQuotaMegabytes),
+  }, { error: "must be {address, passwordHash, quotaMegabytes?}" })).max(1000, { error: "lists more than 1000 mailboxes" }).default([]),
   aliases: z.record(text(), text(), { error: (issue) => `must be a mapping of address: target address (got ${describeType(issue.input)})` }).default({}),
   tags: list(text().regex(/^[A-Za-z0-9:_-]{1,255}$/, { error: "must be a DigitalOcean tag: letters, digits, colon, dash, underscore" })).default([]),
 });
@@ -272,9 +279,9 @@ function collectRecordProblems(raw: Readonly<Record<string, unknown>>, domain: s
   });
   const lowered = selectors.map((s) => s.toLowerCase());
   const duplicates = [...new Set(lowered.filter((s, i) => lowered.indexOf(s) !== i))];
-  if (duplicates.length > 0) problems.push({ key: configKey(["dkim", "selectors"]), message: `lists ${duplicates.join(", ")} more than once (DNS names ignore case)` });
+  if (duplicates.length > 0) problems.push({ key: configKey(["dkim", "selectors"]), message: `lists ${duplicates.map(displayValue).join(", ")} more than once (DNS names ignore case)` });
   if (typeof dkim.active === "string" && selectors.length > 0 && !selectors.includes(dkim.active)) {
-    problems.push({ key: configKey(["dkim", "active"]), message: `${displayValue(dkim.active)} is not one of the published selectors (${selectors.join(", ")}); publish a selector before signing with it` });
+    problems.push({ key: configKey(["dkim", "active"]), message: `${displayValue(dkim.active)} is not one of the published selectors (${selectors.map(displayValue).join(", ")}); publish a selector before signing with it` });
   }
   if (domain && rua.length > 0) {
     for (const ruaDomain of dmarcExternalReportDomains(domain, rua)) {

@@ -49,6 +49,8 @@ export interface TenantConfig {
     readonly keyType: CertificateKeyType;
     readonly renewBeforeDays: number;
     readonly revokeOnDelete: boolean;
+    /** Raise to force a certificate key rollover (once the next key's TLSA record has been out two TTLs). */
+    readonly keyRollover: number;
   };
   /** IMAP/SMTP accounts with hashed passwords; Dovecot's passwd-file. None by default. */
   readonly mailboxes: readonly Mailbox[];
@@ -62,6 +64,8 @@ export interface Mailbox {
   readonly address: string;
   /** A Dovecot password scheme hash, e.g. `{BLF-CRYPT}$2y$12$...`; never a plain password. */
   readonly passwordHash: string;
+  /** Dovecot's storage quota for the mailbox; mail beyond it is refused at RCPT. */
+  readonly quotaMegabytes: number;
 }
 
 /**

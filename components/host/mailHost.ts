@@ -13,7 +13,7 @@ export interface MailHostArgs {
   /** Admin and deploy CIDRs: the only sources that reach SSH. */
   readonly sshSourceCidrs: readonly string[];
   readonly extraTags: readonly string[];
-  /** First-boot cloud-init; never carries a secret. */
+  /** First-boot cloud-init; never carries a secret. Read at creation only. */
   readonly userData?: pulumi.Input<string>;
 }
 
@@ -30,6 +30,9 @@ export class MailHost extends pulumi.ComponentResource {
     const hostTag = tenantTag(args.domain);
     const tag = new digitalocean.Tag(`${name}-tag`, { name: hostTag }, { parent: this });
 
+    // DigitalOcean gives these keys to root, once, at creation; root never logs in (PermitRootLogin
+    // no) and sshd reads only the bundle's key files. They stay because a droplet created without
+    // SSH keys gets a root password, which DigitalOcean emails out.
     const sshKeys = args.adminSshPublicKeys.map(
       (key, i) =>
         new digitalocean.SshKey(`${name}-ssh-key-${i}`, {
@@ -53,8 +56,10 @@ export class MailHost extends pulumi.ComponentResource {
     }, {
       parent: this,
       dependsOn: [tag],
-      // A mail server's address carries its reputation and its queue: config changes go in place.
-      ignoreChanges: ["userData"],
+      // A mail server's address carries its reputation, its queue and its mailboxes: both inputs
+      // replace the droplet upstream, and both matter at creation only. Admin keys are rotated by
+      // the host bundle, which writes the only keys sshd reads; config changes go in place.
+      ignoreChanges: ["userData", "sshKeys"],
     });
 
     this.firewall = new digitalocean.Firewall(`${name}-firewall`, {

@@ -7,12 +7,17 @@ import { packHostBundle } from "../../hostBundle/format/hostBundleArchive";
 import type { TlsCertificatePems } from "../../hostBundle/render/tlsFiles";
 import type { HostRenderContext } from "../../hostBundle/renderContext";
 
-/** How Pulumi reaches the host: the droplet's address, the sudo-capable admin user, its SSH private key. */
+/** How Pulumi reaches the host: the droplet's address, the sudo-capable admin user, its SSH private key, the host's key. */
 export interface HostConnectionArgs {
   readonly host: pulumi.Input<string>;
   readonly user: pulumi.Input<string>;
   /** Kept secret whether or not the caller marked it. */
   readonly privateKey: pulumi.Input<string>;
+  /**
+   * The host's pinned SSH key (HostKeyPin's hostKey, `ssh-ed25519 <base64>`): without it the command
+   * provider accepts any host key, so a man in the middle would receive the bundle and its keys.
+   */
+  readonly hostKey: pulumi.Input<string>;
 }
 
 export interface HostConfigurationArgs {
@@ -29,13 +34,14 @@ export interface HostBundleSecretInputs {
 
 /**
  * Builds the bundle inside an apply over its secret inputs, so the result (private keys inside)
- * is a secret Output however the inputs were marked.
+ * is a secret Output however the inputs were marked. The context is an input too: it carries
+ * Pulumi's deploy public key, known once the deploy key exists.
  */
-export function hostBundleOutput(ctx: HostRenderContext, secrets: HostBundleSecretInputs): pulumi.Output<HostBundle> {
+export function hostBundleOutput(ctx: pulumi.Input<HostRenderContext>, secrets: HostBundleSecretInputs): pulumi.Output<HostBundle> {
   const resolved: pulumi.Output<HostBundleSecrets> = pulumi.all([pulumi.output(secrets.dkimPrivateKeyPems), pulumi.output(secrets.tlsCertificate)]).apply(
     ([dkimPrivateKeyPems, tlsCertificate]) => ({ dkimPrivateKeyPems, ...(tlsCertificate ? { tlsCertificate } : {}) }),
   );
-  return pulumi.secret(resolved.apply((s) => buildHostBundle(ctx, s)));
+  return pulumi.secret(pulumi.all([pulumi.output(ctx), resolved]).apply(([c, s]) => buildHostBundle(c as HostRenderContext, s)));
 }
 
 /**
@@ -59,6 +65,7 @@ export class HostConfiguration extends pulumi.ComponentResource {
       host: args.connection.host,
       user: args.connection.user,
       privateKey: pulumi.secret(args.connection.privateKey),
+      hostKey: args.connection.hostKey,
     };
 
     // Once per host; host-bundle.sh keeps the directory private on every apply after that.

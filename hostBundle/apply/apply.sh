@@ -3,7 +3,7 @@
 # Runs as root, shipped inside the bundle next to apply-settings.sh (generated from
 # hostBundle/apply/serviceTable.ts), manifest.json, manifest.tsv and files/.
 #
-#   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]
+#   apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME] [--deploy-auth FILE]
 #
 # 1. Verify the bundle (manifest hash, every file's sha256) and install missing packages.
 # 2. Compare every file with the installed one (content, mode, owner). Nothing differs: stop here;
@@ -13,12 +13,16 @@
 #    files, nothing is visible to the running daemons). For a firewall change, also load the staged
 #    ruleset into a scratch network namespace and connect to SSH from every admin and deploy
 #    source, and from the address this deploy comes from; for an sshd change, check that the new
-#    config still admits the deploying user from that address with a key. A change that would
-#    lock SSH out is rejected before it goes live.
-# 4. Back up the files about to change (BACKUP_DIR), install each with an atomic rename, reload
-#    only the services whose files changed, and check that they answer: units active, ports
-#    listening, TLS handshakes on their ports, no new fatal/panic/error/warning lines in their
-#    logs (some mistakes, like an impossible TLS protocol list, only show there).
+#    config still admits the deploying user from that address with a key, and that the new
+#    authorized keys still hold the key this deploy logged in with (sshd's ExposeAuthInfo file,
+#    --deploy-auth; where sshd does not say, every key that logs in as the user now). A change
+#    that would lock SSH out is rejected before it goes live.
+# 4. Back up the files about to change (BACKUP_DIR), install each with an atomic rename (a symlink
+#    at the target, like systemd-resolved's /etc/resolv.conf, is replaced by the file), reload only
+#    the services whose files changed, and check that they answer: units active, ports listening,
+#    TLS handshakes on their ports, the service table's health probes (the resolver Postfix's
+#    chroot uses validates DNSSEC), no new fatal/panic/error/warning lines in their logs (some
+#    mistakes, like an impossible TLS protocol list, only show there).
 # 5. Any failure after going live restores the backup and reloads the same services again.
 # Every action is one JSON line in the spec's AuditLog shape in AUDIT_LOG.
 #
@@ -29,19 +33,21 @@ set -euo pipefail
 umask 077
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-usage="usage: apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME]"
+usage="usage: apply.sh BUNDLE_DIR [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-user NAME] [--deploy-auth FILE]"
 bundle_dir=${1:?$usage}
 shift
 self="$bundle_dir/apply.sh"
 expect_hash=""
 deploy_source=""
 deploy_user=""
+deploy_auth=""
 validate_only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --expect-hash) expect_hash=${2:?$usage}; shift 2 ;;
     --deploy-source) deploy_source=${2:-}; shift 2 ;;
     --deploy-user) deploy_user=${2:-}; shift 2 ;;
+    --deploy-auth) deploy_auth=${2:-}; shift 2 ;;
     # Internal: re-entered by validate_staged inside its private mount namespace.
     --validate-in-view) validate_only=1; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -443,6 +449,124 @@ sshd_admits_deployer() {
   fi
 }
 
+# SHA256 fingerprints of the keys in authorized_keys lines on stdin (ssh-keygen skips options,
+# comments and anything that is not a key), one a line.
+key_fingerprints() {
+  { ssh-keygen -l -E sha256 -f /dev/stdin 2>/dev/null || true; } | awk '$2 ~ /^SHA256:/ { print $2 }'
+}
+
+# The files sshd reads the deploying user's keys from, given `sshd -T` output: AuthorizedKeysFile
+# with its tokens expanded as sshd does (%%, %h, %U, %u), relative paths under the home directory.
+authorized_keys_files() { # SSHD_T_OUTPUT HOME UID
+  local value paths=() path
+  value=$(awk '$1 == "authorizedkeysfile" { $1 = ""; print substr($0, 2) }' <<<"$1")
+  [ "$value" != none ] || return 0
+  read -ra paths <<<"$value"
+  for path in "${paths[@]}"; do
+    path=${path//%%/$'\x01'}
+    path=${path//%h/$2}
+    path=${path//%U/$3}
+    path=${path//%u/$deploy_user}
+    path=${path//$'\x01'/%}
+    [[ $path == /* ]] || path="$2/$path"
+    printf '%s\n' "$path"
+  done
+}
+
+# Would sshd read keys from FILE for the user? As its StrictModes does (auth_secure_path): a regular
+# file, it and every directory above it owned by root or the user and not writable by group or
+# others; and readable by the user, as whom sshd opens it. Prints why not.
+keys_file_usable() { # FILE UID GID STRICTMODES
+  local path dir owner mode
+  path=$(realpath -e -- "$1" 2>/dev/null) || { say "$1 does not exist"; return 1; }
+  [ -f "$path" ] || { say "$1 is not a regular file"; return 1; }
+  if [ "$4" != no ]; then
+    dir=$path
+    while :; do
+      read -r owner mode < <(stat -c '%u %a' -- "$dir")
+      if { [ "$owner" != 0 ] && [ "$owner" != "$2" ]; } || (( 8#$mode & 8#022 )); then
+        say "$dir has owner uid $owner and mode $mode: sshd (StrictModes) ignores $1"
+        return 1
+      fi
+      [ "$dir" != / ] || break
+      dir=$(dirname -- "$dir")
+    done
+  fi
+  setpriv --reuid="$2" --regid="$3" --clear-groups test -r "$path" || { say "$deploy_user cannot read $1"; return 1; }
+}
+
+# The keys this deploy must keep, read from the live tree before validation: the one this SSH
+# session logged in with, from sshd's ExposeAuthInfo file; where sshd does not say (a host whose
+# sshd config predates it, or no file was passed), every key that logs in as the deploying user
+# now. Writes "fingerprint key-type" lines to the plan (key-type "-" when unknown).
+record_deploy_keys() {
+  local method type blob fp conf uid gid home strict path files=() addr=${deploy_source:-127.0.0.1}
+  : >"$plan_dir/deploy-keys"
+  if [ -n "$deploy_auth" ] && [ -r "$deploy_auth" ]; then
+    while read -r method type blob _; do
+      if [ "$method" != publickey ] || ! [[ $type =~ ^[a-z0-9@.-]+$ ]]; then continue; fi
+      fp=$(printf '%s %s\n' "$type" "$blob" | key_fingerprints)
+      [ -z "$fp" ] || printf '%s %s\n' "$fp" "$type" >>"$plan_dir/deploy-keys"
+    done <"$deploy_auth"
+  fi
+  if [ -s "$plan_dir/deploy-keys" ]; then echo session >"$plan_dir/deploy-keys-source"; return 0; fi
+  echo live >"$plan_dir/deploy-keys-source"
+  # Without a deploying user sshd_admits_deployer refuses the change; nothing to record.
+  [ -n "$deploy_user" ] || return 0
+  conf=$(sshd -T -C "user=$deploy_user,host=$addr,addr=$addr" 2>/dev/null) || return 0
+  IFS=: read -r _ _ uid gid _ home _ < <(getent passwd "$deploy_user") || return 0
+  strict=$(awk '$1 == "strictmodes" { print $2 }' <<<"$conf")
+  mapfile -t files < <(authorized_keys_files "$conf" "$home" "$uid")
+  for path in "${files[@]}"; do
+    keys_file_usable "$path" "$uid" "$gid" "$strict" >/dev/null || continue
+    key_fingerprints <"$path" | sed 's/$/ -/' >>"$plan_dir/deploy-keys"
+  done
+}
+
+# The sshd config and key files in view (staged, or live after the install) still admit the keys
+# record_deploy_keys kept: in a file sshd reads for the deploying user (AuthorizedKeysFile,
+# StrictModes), on a line without options (a from= or expiry-time could refuse it), the key's
+# algorithm accepted, and public key alone enough to log in.
+keys_admit_deployer() {
+  local addr=${deploy_source:-127.0.0.1} conf uid gid home strict value path why files=() admitted="" fp type missing=()
+  if [ ! -s "$plan_dir/deploy-keys" ]; then
+    say "ssh: no key of this deploy is known (no ExposeAuthInfo file, and none logs in as ${deploy_user:-anyone} now); cannot prove the new authorized keys admit it"
+    return 1
+  fi
+  conf=$(sshd -T -C "user=$deploy_user,host=$addr,addr=$addr" 2>&1) || { say "ssh: sshd -T failed: $conf"; return 1; }
+  IFS=: read -r _ _ uid gid _ home _ < <(getent passwd "$deploy_user") || { say "ssh: no account $deploy_user on this host"; return 1; }
+  value=$(awk '$1 == "authorizedkeyscommand" { print $2 }' <<<"$conf")
+  if [ "${value:-none}" != none ]; then say "ssh: the new sshd config takes keys from a command (AuthorizedKeysCommand); cannot prove it admits this deploy"; return 1; fi
+  value=$(awk '$1 == "authenticationmethods" { $1 = ""; print substr($0, 2) }' <<<"$conf")
+  if [ "${value:-any}" != any ] && [[ " $value " != *" publickey "* ]]; then say "ssh: the new sshd config asks for more than a key (AuthenticationMethods $value); this deploy has only its key"; return 1; fi
+  strict=$(awk '$1 == "strictmodes" { print $2 }' <<<"$conf")
+  mapfile -t files < <(authorized_keys_files "$conf" "$home" "$uid")
+  for path in "${files[@]}"; do
+    if why=$(keys_file_usable "$path" "$uid" "$gid" "$strict"); then
+      admitted+=$(grep -E '^(ssh-|ecdsa-|sk-)' -- "$path" | key_fingerprints)$'\n'
+    elif [[ $why != *"does not exist" ]]; then
+      say "ssh: $why"
+    fi
+  done
+  value=$(awk '$1 == "pubkeyacceptedalgorithms" { print $2 }' <<<"$conf")
+  while read -r fp type; do
+    if ! grep -qxF -- "$fp" <<<"$admitted"; then missing+=("$fp"); continue; fi
+    [ "$type" != - ] || continue
+    # An RSA key signs with rsa-sha2-256/512; its key type names none of them.
+    if [[ ,$value, != *",$type,"* ]] && ! { [ "$type" = ssh-rsa ] && [[ ,$value, == *,rsa-sha2-256,* || ,$value, == *,rsa-sha2-512,* ]]; }; then
+      say "ssh: the new sshd config no longer accepts $type keys (PubkeyAcceptedAlgorithms), which this deploy logs in with ($fp)"
+      return 1
+    fi
+  done <"$plan_dir/deploy-keys"
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ "$(cat "$plan_dir/deploy-keys-source")" = session ]; then
+    say "ssh: the new authorized keys would lock out this deploy: the key it logged in with (${missing[*]}) is not among ${deploy_user}'s keys in ${files[*]:-no file}"
+  else
+    say "ssh: this host's sshd does not say which key this deploy logged in with (ExposeAuthInfo), so every key that logs in as ${deploy_user} now must stay; the new authorized keys (${files[*]:-no file}) drop ${missing[*]}. Apply the new sshd settings with the same keys first, or remove a key by hand from the file it is in now."
+  fi
+  return 1
+}
+
 in_view_main() {
   mount_staged_view
   local failed=0
@@ -451,7 +575,10 @@ in_view_main() {
   if grep -qx nftables "$plan_dir/affected" && [[ $FAILED_CHECKS != *" nftables "* ]]; then
     ssh_probe || failed=1
   fi
-  if grep -qx ssh "$plan_dir/affected"; then sshd_admits_deployer || failed=1; fi
+  if grep -qx ssh "$plan_dir/affected"; then
+    sshd_admits_deployer || failed=1
+    keys_admit_deployer || failed=1
+  fi
   return $failed
 }
 
@@ -459,11 +586,12 @@ in_view_main() {
 # Going live, activation, health, rollback
 
 phase=prepare
-declare -A WAS_ACTIVE=() PRE_PORTS=() LOG_MARK=()
+declare -A WAS_ACTIVE=() PRE_PORTS=() LOG_MARK=() PRE_PROBES=()
 journal_cursor=""
 RELOADED=()
 
 install_file() { # SOURCE DESTINATION: a same-directory copy renamed over the target
+  # rename(2) replaces the directory entry: a symlink at DESTINATION is replaced, never followed.
   local dir tmp
   dir=$(dirname "$2")
   [ -d "$dir" ] || install -d -m 0755 "$dir"
@@ -478,7 +606,8 @@ backup_live() {
   mkdir -p "$BACKUP_DIR.new/files"
   : >"$BACKUP_DIR.new/absent"
   for path in "${CHANGED[@]}"; do
-    if [ -e "$path" ]; then
+    # A symlink is kept as one (cp -a), even a dangling one (systemd-resolved's stub, resolved gone).
+    if [ -e "$path" ] || [ -L "$path" ]; then
       mkdir -p "$BACKUP_DIR.new/files$(dirname "$path")"
       cp -a -- "$path" "$BACKUP_DIR.new/files$path"
     else
@@ -490,11 +619,17 @@ backup_live() {
   mv -T "$BACKUP_DIR.new" "$BACKUP_DIR"
 }
 
+# systemd reads unit files only on daemon-reload: without it a restart would run the old unit.
+reload_changed_units() {
+  if printf '%s\n' "${CHANGED[@]}" | grep -q '^/etc/systemd/system/'; then systemctl daemon-reload; fi
+}
+
 install_changed() {
   local path
   for path in "${CHANGED[@]}"; do
     if printf '%s\n' "${REMOVED[@]}" | grep -qx -- "$path"; then rm -f -- "$path"; else install_file "$bundle_dir/files$path" "$path"; fi
   done
+  reload_changed_units
 }
 
 restore_backup() {
@@ -502,6 +637,7 @@ restore_backup() {
   for path in "${CHANGED[@]}"; do
     if grep -qx -- "$path" "$BACKUP_DIR/absent"; then rm -f -- "$path"; else install_file "$BACKUP_DIR/files$path" "$path"; fi
   done
+  reload_changed_units
 }
 
 listening_ports() { ss -Hltn | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u; }
@@ -517,6 +653,13 @@ record_before() {
       if grep -qx "$p" <<<"$listening"; then PRE_PORTS[$p]=$s; fi
     done
   done
+  # Which health probes pass now: after a rollback only those must pass again.
+  local entry service name command
+  for entry in "${SERVICE_HEALTH_PROBES[@]}"; do
+    IFS=$CHECK_FIELD_SEPARATOR read -r service name command <<<"$entry"
+    [[ " ${AFFECTED_ORDERED[*]} " == *" $service "* ]] || continue
+    if timeout 30 bash -c "$command" >/dev/null 2>&1 </dev/null; then PRE_PROBES[$service/$name]=1; fi
+  done
 }
 
 mark_logs() {
@@ -528,7 +671,7 @@ mark_logs() {
 }
 
 activate() { # "SERVICE ..." VERB(applied|restored)
-  local s u verb
+  local s u verb out failed=0
   for s in $1; do
     verb=reloaded
     case ${SERVICE_ACTIVATION[$s]} in
@@ -546,10 +689,16 @@ activate() { # "SERVICE ..." VERB(applied|restored)
           systemctl reload-or-restart "$u"
         done ;;
     esac
+    # A failed step fails the activation once every service is through (a rollback restores them all).
+    if [ -n "${SERVICE_AFTER_ACTIVATION[$s]}" ] && ! out=$(bash -c "${SERVICE_AFTER_ACTIVATION[$s]}" 2>&1 </dev/null); then
+      say "$s: the step after its reload failed: ${out:-(no output)}" >&2
+      failed=1
+    fi
     for u in ${SERVICE_ENABLE[$s]}; do systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl enable --quiet "$u"; done
     RELOADED+=("$s")
     audit "infrastructure.service.$verb" update service "$s" info "host-config service $2"
   done
+  return $failed
 }
 
 tls_probe() { # PORT STARTTLS_PROTOCOL(or empty) SERVER_NAME
@@ -575,6 +724,28 @@ new_log_lines() { # SERVICE
   if [ ${#args[@]} -gt 0 ] && [ -n "$journal_cursor" ]; then
     journalctl -q --no-pager -o short-iso --after-cursor "$journal_cursor" "${args[@]}" 2>/dev/null || true
   fi
+}
+
+# health_probes SERVICES MODE: the service table's probes of SERVICES, each retried until it passes
+# or PROBE_SECONDS have gone by; in MODE "restored" only those that passed before the apply.
+PROBE_SECONDS=20
+health_probes() {
+  local entry service name command out deadline=$((SECONDS + PROBE_SECONDS)) failed=0
+  for entry in "${SERVICE_HEALTH_PROBES[@]}"; do
+    IFS=$CHECK_FIELD_SEPARATOR read -r service name command <<<"$entry"
+    [[ " $1 " == *" $service "* ]] || continue
+    if [ "$2" != new ] && [ -z "${PRE_PROBES[$service/$name]:-}" ]; then continue; fi
+    until out=$(timeout 30 bash -c "$command" 2>&1 </dev/null); do
+      if [ $SECONDS -ge $deadline ]; then
+        say "$service: not proven: $name:"
+        say "${out:-(no output)}" | sed 's/^/    /'
+        failed=1
+        break
+      fi
+      sleep 1
+    done
+  done
+  return $failed
 }
 
 # health SERVICES MODE: MODE "new" checks everything; "restored" checks that what answered before
@@ -607,6 +778,9 @@ health() {
       fi
     done
   done
+  problems+=$(health_probes "$1" "$2")$'\n' || true
+  # The checks in the staged view saw new directories as the bundle stages them; the live ones may differ.
+  if [ "$2" = new ] && [[ " $1 " == *" ssh "* ]]; then problems+=$(keys_admit_deployer)$'\n' || true; fi
   if [ "$2" = new ]; then
     sleep 0.5 # the mail log is written by postlogd, a moment after the event
     for s in $1; do
@@ -710,6 +884,7 @@ main() {
   fi
   say "bundle $bundle_hash changes ${#CHANGED[@]} file(s) of: ${AFFECTED_ORDERED[*]}"
   stage_files
+  [ -z "${AFFECTED[ssh]:-}" ] || record_deploy_keys
   validate_staged
   record_before
   backup_live

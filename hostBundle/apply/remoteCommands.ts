@@ -20,9 +20,10 @@ export const prepareUploadCommand =
 
 /**
  * Runs the uploaded bundle as root. The expected hash refuses a stale upload; the address this
- * SSH session comes from joins the sources the firewall check proves can still reach SSH.
+ * SSH session comes from joins the sources the firewall check proves can still reach SSH, and the
+ * key it logged in with (sshd's ExposeAuthInfo file) must stay among the authorized keys.
  */
 export function applyCommand(bundleHash: string): string {
   if (!/^[0-9a-f]{64}$/.test(bundleHash)) throw new Error(`not a bundle hash: ${JSON.stringify(bundleHash)}`);
-  return `sudo bash "$HOME/${uploadPath}" --expect-hash ${bundleHash} --deploy-source "\${SSH_CLIENT%% *}"`;
+  return `sudo bash "$HOME/${uploadPath}" --expect-hash ${bundleHash} --deploy-source "\${SSH_CLIENT%% *}" --deploy-auth "\${SSH_USER_AUTH:-}"`;
 }

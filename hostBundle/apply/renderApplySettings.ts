@@ -33,6 +33,9 @@ export function renderApplySettings(ctx: HostRenderContext): string {
   const checks = serviceOrder.flatMap((service: HostService) =>
     serviceRuntimes[service].checks.map((c) => `  ${shellQuote([service, c.command, c.failOutput ?? ""].join(FIELD))}`),
   );
+  const probes = serviceOrder.flatMap((service: HostService) =>
+    (serviceRuntimes[service].healthProbes ?? []).map((p) => `  ${shellQuote([service, p.name, p.command].join(FIELD))}`),
+  );
   return [
     "# apply-settings.sh: generated from hostBundle/apply/serviceTable.ts and the tenant's",
     "# config; apply.sh sources it. Edit the TypeScript, not this file.",
@@ -56,6 +59,8 @@ export function renderApplySettings(ctx: HostRenderContext): string {
     table("SERVICE_UNITS", (r) => words(r.units)),
     table("SERVICE_ENABLE", (r) => words(r.enableUnits)),
     table("SERVICE_ACTIVATION", (r) => r.activation),
+    "# one line of bash run after the units reload or restart",
+    table("SERVICE_AFTER_ACTIVATION", (r) => r.afterActivation ?? ""),
     table("SERVICE_PORTS", (r) => words(r.ports)),
     "# port/starttls-protocol/server-name, the protocol empty for implicit TLS",
     table("SERVICE_TLS_PROBES", (r) => words(r.tlsProbes.map((p) => `${p.port}/${p.starttls ?? ""}/${p.serverName === "mail" ? ctx.mailHostname : ctx.mtaStsHostname}`))),
@@ -69,6 +74,8 @@ export function renderApplySettings(ctx: HostRenderContext): string {
     "# service<US>command<US>failure pattern, in validation order",
     `CHECK_FIELD_SEPARATOR=$'\\x1f'`,
     `SERVICE_CHECKS=(\n${checks.join("\n")}\n)`,
+    "# service<US>what it proves<US>command, run after activation",
+    `SERVICE_HEALTH_PROBES=(\n${probes.join("\n")}\n)`,
     "",
   ].join("\n");
 }

@@ -2,7 +2,7 @@
 # puts a header before it (shebang, tenant, STATE_DIR, STAGING_DIR) and the bundle after the
 # __BUNDLE_DATA__ marker: its directory form as a base64 tar archive.
 #
-#   sudo bash host-bundle.sh [--expect-hash SHA256] [--deploy-source ADDRESS]
+#   sudo bash host-bundle.sh [--expect-hash SHA256] [--deploy-source ADDRESS] [--deploy-auth FILE]
 #
 # The bundle carries private keys: the upload sits in a 0700 directory and unpacks only into
 # root-only ones; the staged copy is removed when the apply ends, the upload once it applied.

@@ -4,6 +4,16 @@ import type { HostService } from "../bundleFile";
 import { hostLayout } from "../hostLayout";
 import { postfixSpoolSockets, rateLimitPolicyService, virtualMailUser } from "../render/mail";
 import { postfixSpoolPath } from "../render/mail/mailDaemonWiring";
+import { mtaStsResolverConfPath, mtaStsResolverListener } from "../render/mail/mtaStsResolverConf";
+import { diskAlertScriptPath, diskAlertServicePath, diskAlertTimerPath, diskAlertTimerUnit } from "../render/system/diskAlert";
+import { sshAuthorizedKeysDir } from "../render/system/sshAuthorizedKeys";
+import {
+  cloudInitDropInCheckCommand,
+  dhclientHookCheckCommand,
+  postfixChrootResolvConfSyncCommand,
+  resolvConfCheckCommand,
+  resolverHealthCommand,
+} from "./resolverChecks";
 
 /**
  * How a changed service goes live:
@@ -70,6 +80,30 @@ export interface ServiceRuntime {
   readonly badLogLines?: string;
   /** Case-insensitive ERE of lines matching badLogLines that a healthy host writes anyway. */
   readonly expectedLogLines?: string;
+  /** One line of bash run after the units reload or restart, also when a rollback re-activates the previous files. */
+  readonly afterActivation?: string;
+  /** Proofs run once everything is activated; a failure rolls the apply back like any other health failure. */
+  readonly healthProbes?: readonly HealthProbe[];
+}
+
+/**
+ * A health proof no port or log shows: retried until it passes or the health deadline. After a
+ * rollback, only a probe that passed before the apply must pass again.
+ */
+export interface HealthProbe {
+  /** What it proves; the apply names it when it fails. */
+  readonly name: string;
+  /** One line of bash; exits 0 when healthy, otherwise prints its problems. */
+  readonly command: string;
+}
+
+/** How long rspamd may take to answer after a (cold) start: measured 11-36 s on a loaded 2-core machine. */
+const rspamdStartSeconds = 120;
+
+/** One line of bash: waits until a process accepts connections on the UNIX socket, or fails saying so. */
+function unixSocketWaitCommand(path: string, seconds: number): string {
+  const connect = `python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' ${path} 2>/dev/null`;
+  return `for _ in $(seq ${seconds * 2}); do ${connect} && exit 0; sleep 0.5; done; echo "nothing answers on ${path} after ${seconds} s"; exit 1`;
 }
 
 function portsOf(...services: string[]): number[] {
@@ -86,36 +120,75 @@ const [imaps, https] = portsOf("imaps", "https");
 /**
  * The one map from a HostService to how the apply script installs, validates, activates and
  * checks it. It is rendered into the bundle's apply-settings.sh; the script has no other list.
- * The order is the order of validation and activation: the resolver, the signer and the policy
- * service before the daemons that use them.
+ * The order is the order of validation and activation: the resolver, the milter (rspamd) and the
+ * policy service before the daemons that use them.
  */
 export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
   unbound: {
-    packages: ["unbound"],
+    // dns-root-data: the root hints and trust anchor; bind9-dnsutils: dig, for the health probe.
+    packages: ["unbound", "dns-root-data", "bind9-dnsutils"],
     units: ["unbound.service"],
     enableUnits: ["unbound.service"],
     activation: "reload",
-    checks: [{ command: "unbound-checkconf" }],
+    checks: [
+      { command: "unbound-checkconf" },
+      // The host's resolver files (render/system/hostResolver.ts) are unbound's too.
+      { command: resolvConfCheckCommand() },
+      { command: cloudInitDropInCheckCommand(), failOutput: "(error|deprecat)" },
+      { command: dhclientHookCheckCommand() },
+    ],
+    // Postfix's chroot has its own copy of resolv.conf, which Debian refreshes only when Postfix starts.
+    afterActivation: postfixChrootResolvConfSyncCommand(),
+    healthProbes: [{ name: "the resolver Postfix's chroot uses is the local validating unbound", command: resolverHealthCommand() }],
     ports: [],
     tlsProbes: [],
     logUnits: ["unbound.service"],
     logFiles: [],
     badLogLines: "(fatal error|error:)",
   },
-  opendkim: {
-    packages: ["opendkim", "opendkim-tools"],
-    // The milter socket lives in Postfix's chroot; only opendkim writes there, only Postfix connects.
-    directories: [{ path: posix.dirname(postfixSpoolPath(postfixSpoolSockets.opendkim)), mode: "0750", owner: "opendkim", group: "postfix" }],
-    units: ["opendkim.service"],
-    enableUnits: ["opendkim.service"],
-    // USR1 re-reads the config but not a new socket or user: restart is what always works.
+  "mta-sts-resolver": {
+    packages: ["postfix-mta-sts-resolver"],
+    units: ["postfix-mta-sts-resolver.service"],
+    enableUnits: ["postfix-mta-sts-resolver.service"],
+    // The daemon has no reload: it reads its file at start; its policy cache survives in sqlite.
     activation: "restart",
-    checks: [{ command: "opendkim -n -x /etc/opendkim.conf" }],
+    // The daemon's own loader (Debian's python3, which has the module).
+    checks: [{ command: `/usr/bin/python3 -c 'import sys; from postfix_mta_sts_resolver.utils import load_config; load_config(sys.argv[1])' ${mtaStsResolverConfPath}`, failOutput: "(error|traceback)" }],
+    ports: [mtaStsResolverListener.port],
+    tlsProbes: [],
+    logUnits: ["postfix-mta-sts-resolver.service"],
+    logFiles: [],
+    badLogLines: "(error|critical|traceback)",
+  },
+  rspamd: {
+    packages: ["rspamd"],
+    directories: [
+      // The milter socket lives in Postfix's chroot; only rspamd writes there, only Postfix connects.
+      { path: posix.dirname(postfixSpoolPath(postfixSpoolSockets.rspamdMilter)), mode: "0750", owner: "_rspamd", group: "postfix" },
+      // The DKIM private keys: rspamd (group _rspamd) may enter, nobody else.
+      { path: hostLayout.dkimKeyDir, mode: "0750", owner: "root", group: "_rspamd" },
+    ],
+    units: ["rspamd.service"],
+    enableUnits: ["rspamd.service"],
+    // Reload is SIGHUP: the main process re-reads everything and replaces its workers, but keeps
+    // every socket it listened on, so the first change from Debian's defaults would leave
+    // 127.0.0.1:11332-11334 held with nobody answering. A restart with a warm cache takes half a
+    // second (Postfix answers 4xx meanwhile: milter_default_action = tempfail).
+    activation: "restart",
+    checks: [
+      // As the daemon's own user, so a key or map rspamd could not read fails here. -s (strict)
+      // fails on an error of any module or of rspamd.local.lua, which plain configtest only logs.
+      { command: "setpriv --reuid=_rspamd --regid=_rspamd --init-groups rspamadm configtest -s", failOutput: "(syntax bad|error|warn|crit|cannot|failed)" },
+    ],
+    // Postfix is activated next and its TLS probes follow: on a first start rspamd loads its rules
+    // for up to half a minute before it answers, and until then every smtpd answers 421.
+    afterActivation: unixSocketWaitCommand(postfixSpoolPath(postfixSpoolSockets.rspamdMilter), rspamdStartSeconds),
     ports: [],
     tlsProbes: [],
-    logUnits: ["opendkim.service"],
-    logFiles: [],
-    badLogLines: "(error|fatal|failed|can't|cannot|unable|invalid)",
+    logUnits: ["rspamd.service"],
+    logFiles: [hostLayout.rspamdLog],
+    // logging.inc's log_severity = true prefixes every line with its level.
+    badLogLines: "\\[(crit|error|warn)\\]",
   },
   "rate-limit-policy": {
     packages: ["postfwd"],
@@ -212,6 +285,9 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
   },
   ssh: {
     packages: ["openssh-server"],
+    // The authorized-keys files: root's, so no login can add a key of its own (StrictModes wants
+    // no group or other write on the path either). The apply also proves they still admit its deploy.
+    directories: [{ path: sshAuthorizedKeysDir, mode: "0755", owner: "root", group: "root" }],
     units: ["ssh.service"],
     enableUnits: ["ssh.service"],
     activation: "reload",
@@ -244,6 +320,22 @@ export const serviceRuntimes: Readonly<Record<HostService, ServiceRuntime>> = {
     ports: [],
     tlsProbes: [],
     logUnits: [],
+    logFiles: [],
+  },
+  "disk-alert": {
+    // df, date and sendmail: coreutils and Postfix, already there.
+    packages: [],
+    units: [diskAlertTimerUnit],
+    enableUnits: [diskAlertTimerUnit],
+    // The apply reloads systemd's unit files first; restarting the timer schedules it anew.
+    activation: "restart",
+    checks: [
+      { command: `bash -n ${diskAlertScriptPath}` },
+      { command: `systemd-analyze verify ${diskAlertServicePath} ${diskAlertTimerPath}`, failOutput: "penguinmails-disk-alert" },
+    ],
+    ports: [],
+    tlsProbes: [],
+    logUnits: ["penguinmails-disk-alert.service"],
     logFiles: [],
   },
 };

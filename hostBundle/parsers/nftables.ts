@@ -46,3 +46,25 @@ export function nftablesPorts(spec: string): { ports: number[]; invalid: string[
   }
   return { ports, invalid };
 }
+
+/** The elements of every named set of a ruleset (`set NAME { ... elements = { a, b } }`), by name. */
+export function nftablesSets(text: string): Map<string, string[]> {
+  const sets = new Map<string, string[]>();
+  const uncommented = text.split("\n").map((line) => line.replace(/#.*$/, "")).join("\n");
+  for (const match of uncommented.matchAll(/\bset\s+(\S+)\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g)) {
+    const elements = /\belements\s*=\s*\{([^}]*)\}/.exec(match[2]!)?.[1] ?? "";
+    sets.set(match[1]!, elements.split(/[\s,]+/).filter((e) => e !== ""));
+  }
+  return sets;
+}
+
+/** The sources a rule's `ip saddr` / `ip6 saddr` admits: a set's elements, an inline set or one block. */
+export function nftablesSourceAddresses(ruleText: string, sets: ReadonlyMap<string, readonly string[]>): string[] | undefined {
+  const matches = [...ruleText.matchAll(/\b(?:ip|ip6)\s+saddr\s+(@\S+|\{[^}]*\}|\S+)/g)];
+  if (matches.length === 0) return undefined;
+  return matches.flatMap((m) => {
+    const operand = m[1]!;
+    if (operand.startsWith("@")) return [...(sets.get(operand.slice(1)) ?? [])];
+    return operand.replace(/^\{|\}$/g, "").split(/[\s,]+/).filter((e) => e !== "");
+  });
+}

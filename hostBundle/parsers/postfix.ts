@@ -155,3 +155,33 @@ export function postfixEnabledProtocols(value: string): string[] {
   if (positives.length > 0) enabled = new Set([...enabled].filter((p) => positives.includes(p)));
   return tlsProtocolOrder.filter((p) => enabled.has(p));
 }
+
+/**
+ * A Postfix lookup table in postmap's source format (postmap(1), also what `texthash:` reads):
+ * `key value` per logical line, continuation lines start with whitespace, `#` lines and blank
+ * lines are ignored. Keys are folded to lower case, as Postfix folds them for lookups; the value
+ * is the list of results (aliases may name several, separated by commas or whitespace).
+ */
+export function parsePostfixLookupTable(text: string): Map<string, string[]> {
+  const table = new Map<string, string[]>();
+  const logicalLines: string[] = [];
+  for (const line of text.split("\n")) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    if (/^\s/.test(line) && logicalLines.length > 0) logicalLines[logicalLines.length - 1] += ` ${line.trim()}`;
+    else logicalLines.push(line.trim());
+  }
+  for (const line of logicalLines) {
+    const match = /^(\S+)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    table.set(match[1]!.toLowerCase(), postfixList(match[2]));
+  }
+  return table;
+}
+
+/** The files a `type:path` table list names, for the table types read from a text file. */
+export function postfixTextTablePaths(value: string | undefined, main?: ReadonlyMap<string, string>): string[] {
+  return postfixList(value, main).flatMap((item) => {
+    const match = /^(?:texthash|hash|lmdb|btree|cdb):(\/.+)$/.exec(item);
+    return match ? [match[1]!] : [];
+  });
+}

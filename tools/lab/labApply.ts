@@ -11,6 +11,7 @@ import { packHostBundle } from "../../hostBundle/format/hostBundleArchive";
 import { hostLayout } from "../../hostBundle/hostLayout";
 import { hostRenderContext, type HostRenderContext } from "../../hostBundle/renderContext";
 import type { CommandResult, DebianHost } from "./debianHost";
+import type { HostTransport } from "./pinnedSsh";
 import { configNamespace } from "../../tenant/tenantConfig";
 import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
 
@@ -20,8 +21,12 @@ import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
  */
 export function labContext(host: DebianHost, overrides: Record<string, unknown> = {}): HostRenderContext {
   const domain = host.hostname.replace(/^mail\./, "");
+  const example = namespaceConfig(readStackConfig(path.resolve(__dirname, "../.."), "dev"), configNamespace);
+  // Every address the example names in its domain (mailboxes, aliases, report addresses) must be
+  // in the tenant's domain: they move to the lab's with it.
+  const moved = JSON.parse(JSON.stringify(example).split(`@${String(example.domain)}`).join(`@${domain}`)) as Record<string, unknown>;
   const result = parseTenantConfig({
-    ...namespaceConfig(readStackConfig(path.resolve(__dirname, "../.."), "dev"), configNamespace),
+    ...moved,
     // The example's deploy range lies in the lab's own address ranges; the lab deploys from its link.
     deployCidrs: [],
     domain,
@@ -32,7 +37,13 @@ export function labContext(host: DebianHost, overrides: Record<string, unknown> 
     ...overrides,
   });
   if (!result.ok) throw new Error(formatConfigProblems(result.problems));
-  return hostRenderContext(result.config, "0.1.0-lab", tenantMtaStsPolicy(result.config));
+  // The run's key is the lab's deploy key, as Pulumi's is the stack's: the bundle authorizes it.
+  return hostRenderContext(result.config, "0.1.0-lab", tenantMtaStsPolicy(result.config), [labDeployPublicKey(host)]);
+}
+
+/** The public half of the run's key, which ssh, scp and the applies log in with. */
+export function labDeployPublicKey(host: DebianHost): string {
+  return fs.readFileSync(`${host.sshPrivateKeyPath}.pub`, "utf8").trim();
 }
 
 /** One test key for every selector the lab tenant publishes. */
@@ -52,16 +63,17 @@ export async function prepareUpload(host: DebianHost): Promise<void> {
 
 /**
  * What Pulumi does for a bundle, step for step: the packed bundle copied over SSH, then the
- * apply command, both as the admin user with the run's key (after prepareUpload).
+ * apply command, both as the admin user with the run's key (after prepareUpload); over
+ * pinnedTransport (pinnedSsh.ts) only to a host presenting the pinned key, as the stack connects.
  */
-export async function uploadAndApply(host: DebianHost, bundle: HostBundle): Promise<ApplyRun> {
+export async function uploadAndApply(host: DebianHost, bundle: HostBundle, transport: HostTransport = host): Promise<ApplyRun> {
   const started = Date.now();
   const local = fs.mkdtempSync(path.join(os.tmpdir(), "pm-upload-"));
   try {
     const file = path.join(local, "host-bundle.sh");
     fs.writeFileSync(file, await packHostBundle(bundle), { mode: 0o600 });
-    await host.copyTo(file, uploadPath);
-    const result = await host.ssh(applyCommand(bundle.hash), { timeoutMs: 300_000 });
+    await transport.copyTo(file, uploadPath);
+    const result = await transport.ssh(applyCommand(bundle.hash), { timeoutMs: 300_000 });
     return { ...result, ms: Date.now() - started };
   } finally {
     fs.rmSync(local, { recursive: true, force: true });

@@ -2,14 +2,17 @@ import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
 
 /**
- * Dovecot's passwd-file: one `address:hash` line per configured mailbox, none by default. The
- * hashes come from the tenant config (a password scheme such as {BLF-CRYPT}, never a password).
+ * Dovecot's passwd-file, read as passdb and userdb: one line per configured mailbox with its hash
+ * (a password scheme such as {BLF-CRYPT} from the tenant config, never a password) and its quota,
+ * none by default.
  */
 export function renderDovecotPasswdFile(ctx: HostRenderContext): string {
   const lines = ctx.config.mailboxes.map((mailbox) => {
     assertPasswdField(mailbox.address, "address");
     assertPasswdField(mailbox.passwordHash, "password hash");
-    return `${mailbox.address}:${mailbox.passwordHash}`;
+    if (!Number.isInteger(mailbox.quotaMegabytes) || mailbox.quotaMegabytes < 1) throw new Error(`mailbox quota ${String(mailbox.quotaMegabytes)} is not a whole number of megabytes`);
+    // user:password:uid:gid:gecos:home:shell:extra fields; uid, gid and home come from the userdb's default_fields.
+    return `${mailbox.address}:${mailbox.passwordHash}::::::userdb_quota_rule=*:storage=${mailbox.quotaMegabytes}M`;
   });
   return [
     renderFileHeader(ctx, hostLayout.dovecotPasswdFile),

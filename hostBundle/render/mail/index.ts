@@ -3,15 +3,17 @@ import { hostLayout } from "../../hostLayout";
 import type { HostRenderContext } from "../../renderContext";
 import { dovecotConfPath, renderDovecotConf } from "./dovecotConf";
 import { renderDovecotPasswdFile } from "./dovecotPasswdFile";
-import { opendkimConfPath, renderOpendkimConf } from "./opendkimConf";
+import { renderPostfixSubmissionHeaderChecks } from "./postfixHeaderChecks";
 import { postfixMainCfPath, renderPostfixMainCf } from "./postfixMainCf";
 import { renderPostfixAliasTable, renderPostfixMailboxTable, renderPostfixSenderTable } from "./postfixTables";
 import { postfixMasterCfPath, renderPostfixMasterCf } from "./postfixMasterCf";
 import { postfwdDefaultsPath, renderPostfwdDefaults } from "./postfwdDefaults";
 import { postfwdRulesPath, renderPostfwdRules } from "./postfwdRules";
+import { renderRspamdFiles } from "./rspamd";
+import { mtaStsResolverConfPath, renderMtaStsResolverConf } from "./mtaStsResolverConf";
 import { renderUnboundConf, unboundConfPath } from "./unboundConf";
 
-export { dkimKeyFile } from "./opendkimConf";
+export { dkimKeyFile } from "./rspamd";
 export { postfixSpoolSockets, rateLimitPolicyService, virtualMailUser } from "./mailDaemonWiring";
 
 function configFile(path: string, content: string, service: HostService): BundleFile {
@@ -19,13 +21,15 @@ function configFile(path: string, content: string, service: HostService): Bundle
 }
 
 /**
- * Every configuration file of the mail daemons (Postfix, postfwd, Dovecot, OpenDKIM, unbound) for
+ * Every configuration file of the mail daemons (Postfix, postfwd, Dovecot, rspamd, unbound, the
+ * MTA-STS resolver) for
  * one tenant. The DKIM private keys are not here: the bundle builder adds them with dkimKeyFile.
  */
 export function renderMailDaemonFiles(ctx: HostRenderContext): BundleFile[] {
   return [
     configFile(unboundConfPath, renderUnboundConf(ctx), "unbound"),
-    configFile(opendkimConfPath, renderOpendkimConf(ctx), "opendkim"),
+    configFile(mtaStsResolverConfPath, renderMtaStsResolverConf(ctx), "mta-sts-resolver"),
+    ...renderRspamdFiles(ctx),
     configFile(postfwdRulesPath, renderPostfwdRules(ctx), "rate-limit-policy"),
     configFile(postfwdDefaultsPath, renderPostfwdDefaults(ctx), "rate-limit-policy"),
     configFile(dovecotConfPath, renderDovecotConf(ctx), "dovecot"),
@@ -45,5 +49,6 @@ export function renderMailDaemonFiles(ctx: HostRenderContext): BundleFile[] {
     { ...configFile(hostLayout.postfixMailboxMap, renderPostfixMailboxTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
     { ...configFile(hostLayout.postfixAliasMap, renderPostfixAliasTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
     { ...configFile(hostLayout.postfixSenderMap, renderPostfixSenderTable(ctx), "postfix"), mode: 0o640, group: "postfix" },
+    configFile(hostLayout.postfixSubmissionHeaderChecks, renderPostfixSubmissionHeaderChecks(ctx), "postfix"),
   ];
 }

@@ -10,14 +10,25 @@ export const postfixSpoolSockets = {
   dovecotAuth: "private/auth",
   /** Dovecot's LMTP service: Postfix delivers the tenant's mail into it. */
   dovecotLmtp: "private/dovecot-lmtp",
-  /** OpenDKIM's milter socket: only Postfix (group postfix) may ask it to sign. */
-  opendkim: "opendkim/opendkim.sock",
+  /** Dovecot's quota-status policy service: Postfix refuses a recipient whose mailbox is full at RCPT. */
+  dovecotQuotaStatus: "private/dovecot-quota-status",
+  /**
+   * rspamd's milter socket. Its directory (0750 _rspamd:postfix) is the access control: only
+   * Postfix may hand rspamd a message, so no local user can get mail DKIM-signed through it.
+   */
+  rspamdMilter: "rspamd/milter.sock",
 } as const;
 
 /** The absolute path of a socket below Postfix's spool, as the serving daemon creates it. */
 export function postfixSpoolPath(relative: string): string {
   return `${hostLayout.postfixSpoolDir}/${relative}`;
 }
+
+/**
+ * The local validating resolver (unbound, unboundConf.ts). rspamd sends every SPF, DKIM and DMARC
+ * lookup here and nowhere else.
+ */
+export const localResolver = { host: "127.0.0.1", port: 53 } as const;
 
 /**
  * postfwd, the per-account rate-limit policy service, on Debian's default address. It listens on

@@ -1,24 +1,31 @@
 import { smtpLimits } from "../../../baseline/abuse";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
+import { postfixQueueMinimumFreeMegabytes } from "../../../baseline/storage";
 import { postfixSpoolSockets, rateLimitPolicyService } from "./mailDaemonWiring";
+import { postfixMtaStsPolicyMap } from "./mtaStsResolverConf";
 import { baselineCipherList, postfixExcludedCiphers, postfixProtocolFloor } from "./tlsPolicy";
 
 export const postfixMainCfPath = "/etc/postfix/main.cf";
 
 /**
- * Restriction lists that only the submission services (587, 465) use. They live in main.cf, where
- * each carries its reason, and master.cf refers to them as `$name`; Postfix counts them as used.
+ * Restriction lists (and the header checks) that only the submission services (587, 465) use. They
+ * live in main.cf, where each carries its reason, and master.cf refers to them as `$name`; Postfix
+ * counts them as used.
  */
 export const submissionRestrictionParameters = {
   client: "penguinmails_submission_client_restrictions",
   sender: "penguinmails_submission_sender_restrictions",
   relay: "penguinmails_submission_relay_restrictions",
   data: "penguinmails_submission_data_restrictions",
+  headerChecks: "penguinmails_submission_header_checks",
 } as const;
 
-/** The milter socket as Postfix names it: relative to its spool, so it resolves inside the chroot too. */
-export const postfixOpendkimMilter = `unix:${postfixSpoolSockets.opendkim}`;
+/** The cleanup service only the submission listeners use (cleanup_service_name in master.cf). */
+export const submissionCleanupService = "submission-cleanup";
+
+/** rspamd's milter socket as Postfix names it: relative to its spool, so it resolves inside the chroot too. */
+export const postfixRspamdMilter = `unix:${postfixSpoolSockets.rspamdMilter}`;
 
 /**
  * /etc/postfix/main.cf: Postfix 3.7 as the tenant's MX (25, opportunistic TLS) and submission
@@ -69,10 +76,16 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "# host's own reports, dmarc@ and tlsrpt@ for the reports): each ends in a mailbox, which the",
     "# config loader checks, so an accepted message is never one that bounces later.",
     `virtual_alias_maps = texthash:${hostLayout.postfixAliasMap}`,
+    "# Port 25: a recipient whose mailbox is over its quota is refused at RCPT (552 5.2.2, asked of",
+    "# Dovecot's quota-status), so the sending server tells its user instead of this host bouncing.",
+    `smtpd_recipient_restrictions = check_policy_service unix:${postfixSpoolSockets.dovecotQuotaStatus}`,
+    "# Below this much free space Postfix refuses new mail with 452 (senders retry) instead of",
+    "# filling the disk the logs and the system need; the disk alert mails the operator long before.",
+    `queue_minfree = ${postfixQueueMinimumFreeMegabytes * 1024 * 1024}`,
     "",
     "# --- Logging ---",
     "# Debian 12 has no syslog daemon: postlogd (the postlog service in master.cf) writes the log",
-    "# file itself, so fail2ban's postfix jail reads a file that really receives every line.",
+    "# file itself, so fail2ban's mail-auth jail reads a file that really receives every line.",
     `maillog_file = ${hostLayout.postfixLog}`,
     "# postlogd refuses to write anywhere else.",
     `maillog_file_prefixes = ${logDirectory(hostLayout.postfixLog)}`,
@@ -115,6 +128,15 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "# Received: does not name the login, which would tell the world the tenant's account names.",
     "smtpd_sasl_authenticated_header = no",
     "",
+    "# --- Who may connect and how it must greet (port 25; 587 and 465 require a login instead) ---",
+    "# A client whose address has no name in reverse DNS is refused: mail servers have one, the",
+    "# botnets on residential and dynamic addresses mostly do not. A DNS failure while looking it",
+    "# up is always a 450, so a real server only waits.",
+    "smtpd_client_restrictions = permit_mynetworks, reject_unknown_reverse_client_hostname",
+    "unknown_client_reject_code = 550",
+    "# A client that greets as this host or as the tenant domain is lying about who it is.",
+    `smtpd_helo_restrictions = permit_mynetworks, permit_sasl_authenticated, check_helo_access inline:{ ${[ctx.mailHostname, config.domain].map((name) => `{ ${name} = 550 5.7.1 You are not ${name} }`).join(", ")} }`,
+    "",
     "# --- Who may relay ---",
     "# Only authenticated users relay; everyone else may deliver only to the tenant's own domain.",
     "smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination",
@@ -131,6 +153,10 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "# Asked once per message, at DATA. When it is down Postfix answers 451 (the default action):",
     "# submissions wait rather than leave unlimited.",
     `${submissionRestrictionParameters.data} = check_policy_service inet:${rateLimitPolicyService.host}:${rateLimitPolicyService.port}`,
+    "# The submission cleanup service (master.cf) rewrites smtpd's Received: header of a submitted",
+    "# message without the client's address and HELO name: a recipient learns nothing about where",
+    "# the user sent it from. regexp: is built into Postfix (pcre: is a separate package).",
+    `${submissionRestrictionParameters.headerChecks} = regexp:${hostLayout.postfixSubmissionHeaderChecks}`,
     "",
     "# --- Protocol hygiene ---",
     "# SMTP smuggling (CVE-2023-51764): a bare LF is not an end of line; normalised to CRLF, never",
@@ -151,22 +177,39 @@ export function renderPostfixMainCf(ctx: HostRenderContext): string {
     "# AUTH attempts, failed or not: caps a guesser's burst before fail2ban's ban lands.",
     `smtpd_client_auth_rate_limit = ${smtpLimits.authAttemptsPerMinutePerClient}`,
     "",
-    "# --- DKIM signing (OpenDKIM milter) ---",
-    "# A UNIX socket inside the spool, group postfix: only Postfix reaches the signer.",
-    `smtpd_milters = ${postfixOpendkimMilter}`,
-    "# Local mail (cron, fail2ban's ban notices) is signed too.",
+    "# --- rspamd: SPF, DKIM and DMARC on inbound mail, From: checks, DKIM signing ---",
+    "# A UNIX socket inside the spool whose directory only Postfix may enter: only Postfix reaches",
+    "# rspamd. rspamd learns the SASL login from {auth_authen} (milter_mail_macros) and the service",
+    "# from {daemon_name} (milter_connect_macros); Postfix's default macro lists carry both.",
+    `smtpd_milters = ${postfixRspamdMilter}`,
+    "# Mail that does not come through smtpd: sendmail (cron, root, fail2ban's ban notices) via",
+    "# pickup, and the bounces and notices below. master.cf's cleanup service tags it ORIGINATING.",
     "non_smtpd_milters = $smtpd_milters",
+    "# Postfix's own bounces and delay/success notices go through non_smtpd_milters too, so they",
+    "# leave DKIM-signed like the rest of the tenant's mail.",
+    "internal_mail_filter_classes = bounce, notify",
+    "# {daemon_name} of smtpd (25, 587 and 465 alike): rspamd names this host as the authserv-id of",
+    "# Authentication-Results. Only master.cf's cleanup service says ORIGINATING.",
+    "milter_macro_daemon_name = $myhostname",
+    "# Milter protocol 6 (Sendmail 8.14 and later), the version rspamd speaks.",
+    "milter_protocol = 6",
+    "# rspamd down or slow: 4xx on SMTP (the sender retries) and sendmail's mail stays queued.",
+    "# Inbound mail never passes unchecked, and submitted mail never leaves unsigned.",
+    "milter_default_action = tempfail",
     "# Only root (cron, fail2ban, unattended-upgrades) may hand mail to sendmail: a compromised",
     "# service account cannot send mail signed as the tenant domain.",
     "authorized_submit_users = root",
-    "# If OpenDKIM is down, mail still flows, unsigned, rather than being refused.",
-    "milter_default_action = accept",
     "",
     "# --- Outbound: DANE through the local validating resolver (unbound on 127.0.0.1) ---",
     "# Trust the resolver's DNSSEC verdict (AD bit), so TLSA records can be used.",
     "smtp_dns_support_level = dnssec",
     "# Authenticated TLS to MX hosts that publish TLSA records; opportunistic TLS elsewhere.",
     "smtp_tls_security_level = dane",
+    "# MTA-STS (RFC 8461) for domains that publish a policy in enforce mode: postfix-mta-sts-resolver",
+    "# answers `secure match=<their MX names>`, so their mail never goes out unencrypted or to a",
+    "# forged MX. No policy: no answer, and the DANE/opportunistic level above applies. The resolver",
+    "# down: the lookup fails and mail waits in the queue rather than leave unprotected.",
+    `smtp_tls_policy_maps = ${postfixMtaStsPolicyMap}`,
     `smtp_tls_protocols = ${postfixProtocolFloor}`,
     `smtp_tls_mandatory_protocols = ${postfixProtocolFloor}`,
     "# Cipher grades stay Postfix's defaults outbound: opportunistic TLS that fails the handshake",

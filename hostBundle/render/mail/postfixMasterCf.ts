@@ -1,5 +1,6 @@
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
-import { submissionRestrictionParameters } from "./postfixMainCf";
+import { originatingDaemonName, rspamdPolicyLuaPath } from "./rspamd/rspamdPolicyLua";
+import { submissionCleanupService, submissionRestrictionParameters } from "./postfixMainCf";
 
 export const postfixMasterCfPath = "/etc/postfix/master.cf";
 
@@ -32,8 +33,8 @@ function submissionOptions(ctx: HostRenderContext, syslogName: string, extra: re
     `smtpd_data_restrictions=$${p.data}`,
     // A person writes to a few dozen at most; more goes through a list server (baseline/abuse.ts).
     `smtpd_recipient_limit=${ctx.config.limits.recipientsPerMessage}`,
-    // OpenDKIM signs mail whose daemon_name macro is ORIGINATING (its MacroList).
-    "milter_macro_daemon_name=ORIGINATING",
+    // The cleanup service that drops the client's address from smtpd's Received: header.
+    `cleanup_service_name=${submissionCleanupService}`,
   ];
 }
 
@@ -52,7 +53,12 @@ function services(ctx: HostRenderContext): MasterService[] {
       why: "Port 465: mail clients over implicit TLS (RFC 8314).",
       options: submissionOptions(ctx, "submissions", ["smtpd_tls_wrappermode=yes"]) },
     { name: "pickup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "60", maxproc: "1", command: "pickup" },
-    { name: "cleanup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "cleanup" },
+    { name: "cleanup", type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "cleanup",
+      why: `Runs non_smtpd_milters (sendmail, bounces, notices): daemon_name ${originatingDaemonName} tells ${rspamdPolicyLuaPath} to sign.`,
+      options: [`milter_macro_daemon_name=${originatingDaemonName}`] },
+    { name: submissionCleanupService, type: "unix", private: "n", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "0", command: "cleanup",
+      why: "587 and 465 only: drops the client's address and HELO name from Received:. Body headers stay (DKIM hashes them).",
+      options: [`header_checks=$${submissionRestrictionParameters.headerChecks}`, "mime_header_checks=", "nested_header_checks="] },
     { name: "qmgr", type: "unix", private: "n", unprivileged: "-", chroot: "n", wakeup: "300", maxproc: "1", command: "qmgr" },
     { name: "tlsmgr", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "1000?", maxproc: "1", command: "tlsmgr" },
     { name: "rewrite", type: "unix", private: "-", unprivileged: "-", chroot: "y", wakeup: "-", maxproc: "-", command: "trivial-rewrite" },

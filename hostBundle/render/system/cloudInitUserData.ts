@@ -1,6 +1,8 @@
 import type { TenantConfig } from "../../../tenant/tenantConfig";
 import { mailHostname } from "../../../tenant/names";
 import { hostLayout } from "../../hostLayout";
+import { parseDeployPublicKeys } from "../../renderContext";
+import { renderAuthorizedKeyLines, sshAuthorizedKeysPath } from "./sshAuthorizedKeys";
 import { renderSshdHardeningSettings } from "./sshdDropIn";
 
 /** A YAML double-quoted scalar: JSON's string syntax is valid YAML, escapes included. */
@@ -14,21 +16,33 @@ function yamlLiteralBlock(text: string, indent: string): string[] {
   return ["|", ...body.split("\n").map((line) => (line === "" ? "" : `${indent}${line}`))];
 }
 
+/** One write_files entry: a root-owned file every user may read (none of these holds a secret). */
+function writeFileEntry(path: string, content: string): string[] {
+  const [blockHead, ...blockLines] = yamlLiteralBlock(content, "      ");
+  return [
+    `  - path: ${yamlString(path)}`,
+    `    owner: ${yamlString("root:root")}`,
+    `    permissions: ${yamlString("0644")}`,
+    `    content: ${blockHead}`,
+    ...blockLines,
+  ];
+}
+
 /**
- * The droplet's first-boot user data (#cloud-config): the admin user with its SSH keys and sudo,
- * and key-only SSH, before any bundle exists. Everything else comes from the bundle.
+ * The droplet's first-boot user data (#cloud-config): the admin user with sudo, key-only SSH and
+ * the admin's and Pulumi's keys, before any bundle exists. Everything else comes from the bundle.
+ *
+ * The keys reach sshd as the bundle gives them, never through cloud-init's ssh_authorized_keys:
+ * write_files runs in cloud-init's init stage, which systemd orders before sshd (cloud-init.service
+ * has Before=sshd.service, Debian's alias of ssh.service), so sshd's first start reads the drop-in
+ * that points AuthorizedKeysFile at root's key file, and that file. The next bundle replaces both;
+ * a key in ~/.ssh/authorized_keys would be read by nobody.
  *
  * It carries no secret: any process on the droplet can read user data from DigitalOcean's
- * metadata service. It has no bundle version in it either: a changed user data replaces the
- * droplet, so it must change only when the admin user or keys change.
+ * metadata service. Pulumi ignores later changes to it (they would replace the droplet), so it
+ * holds only what first boot needs and no bundle version.
  */
 export function renderCloudInitUserData(config: TenantConfig, deployPublicKeys: readonly string[] = []): string {
-  // The deploy key is how `pulumi up` reaches the admin account to apply the host bundle.
-  const authorizedKeys = [
-    ...config.adminSshPublicKeys.map((key) => (key.comment ? `${key.canonical} ${key.comment}` : key.canonical)),
-    ...deployPublicKeys.map((key) => key.trim()),
-  ];
-  const [blockHead, ...blockLines] = yamlLiteralBlock(renderSshdHardeningSettings(config.adminUser), "      ");
   return [
     // cloud-init reads the file as cloud-config only when this is its very first line.
     "#cloud-config",
@@ -51,16 +65,14 @@ export function renderCloudInitUserData(config: TenantConfig, deployPublicKeys: 
     "    # Reads the mail, fail2ban and journal logs without sudo.",
     "    groups: [adm, systemd-journal]",
     "    shell: /bin/bash",
-    "    ssh_authorized_keys:",
-    ...authorizedKeys.map((key) => `      - ${yamlString(key)}`),
     "",
-    "# The same sshd settings the bundle installs, in place before sshd first starts.",
+    "# The same sshd settings and authorized keys the bundle installs, in place before sshd first starts.",
     "write_files:",
-    `  - path: ${yamlString(hostLayout.sshdDropIn)}`,
-    `    owner: ${yamlString("root:root")}`,
-    `    permissions: ${yamlString("0644")}`,
-    `    content: ${blockHead}`,
-    ...blockLines,
+    ...writeFileEntry(hostLayout.sshdDropIn, renderSshdHardeningSettings(config.adminUser)),
+    ...writeFileEntry(
+      sshAuthorizedKeysPath(config.adminUser),
+      renderAuthorizedKeyLines(config.adminSshPublicKeys, parseDeployPublicKeys(deployPublicKeys)),
+    ),
     "",
   ].join("\n");
 }

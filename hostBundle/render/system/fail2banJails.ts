@@ -2,12 +2,16 @@ import { fail2ban } from "../../../baseline/abuse";
 import { publicInboundPorts, sshPort } from "../../../baseline/network";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
-import { fail2banBanMailActionName } from "./fail2banBanMailAction";
+import { fail2banActionValueProblem, fail2banBanMailActionName } from "./fail2banBanMailAction";
+import { fail2banMailAuthFilterName } from "./fail2banMailAuthFilter";
 
 export const fail2banJailPath = "/etc/fail2ban/jail.d/penguinmails.local";
 
-/** The jails this file enables; every other jail of jail.conf stays disabled. */
-export const fail2banJailNames = ["sshd", "postfix", "dovecot", "recidive"] as const;
+/**
+ * The jails this file enables; every other jail of jail.conf stays disabled, the packaged postfix
+ * and dovecot jails included (mail-auth replaces both).
+ */
+export const fail2banJailNames = ["sshd", "mail-auth", "recidive"] as const;
 export type Fail2banJailName = (typeof fail2banJailNames)[number];
 
 /** Only loopback is exempt: the host's own addresses are covered by fail2ban's `ignoreself`. */
@@ -27,10 +31,17 @@ function thresholds(maxRetry: number, findTimeSeconds: number, banTimeSeconds: n
 
 const firstBan = thresholds(fail2ban.maxRetry, fail2ban.findTimeSeconds, fail2ban.banTimeSeconds);
 
+/** The ban mail's address and sender, checked against what the ban action can quote. */
+function actionValue(key: string, value: string): string {
+  const problem = fail2banActionValueProblem(value);
+  if (problem) throw new Error(`fail2ban ${key} ${JSON.stringify(value)} ${problem}`);
+  return value;
+}
+
 /**
- * /etc/fail2ban/jail.d/penguinmails.local: the sshd, postfix, dovecot and recidive jails with
- * nftables bans and a mail on each ban. Every jail names its log source explicitly, because on
- * Debian 12 the packaged defaults point at sources that never receive a line.
+ * /etc/fail2ban/jail.d/penguinmails.local: the sshd, mail-auth and recidive jails with nftables
+ * bans and a mail on each ban. Every jail names its log source explicitly, because on Debian 12
+ * the packaged defaults point at sources that never receive a line.
  */
 export function renderFail2banJails(ctx: HostRenderContext): string {
   const { config } = ctx;
@@ -51,8 +62,8 @@ export function renderFail2banJails(ctx: HostRenderContext): string {
     "banaction = nftables-multiport",
     "banaction_allports = nftables-allports",
     "# Each ban is mailed to the tenant's alert address through the local Postfix.",
-    `destemail = ${config.alertEmail}`,
-    `sender = ${fail2banSender(config.domain)}`,
+    `destemail = ${actionValue("destemail", config.alertEmail)}`,
+    `sender = ${actionValue("sender", fail2banSender(config.domain))}`,
     "action = %(action_)s",
     `         ${fail2banBanMailActionName}[dest="%(destemail)s", sender="%(sender)s"]`,
     "",
@@ -67,25 +78,19 @@ export function renderFail2banJails(ctx: HostRenderContext): string {
     `port = ${sshPort.port}`,
     ...firstBan,
     "",
-    "[postfix]",
+    "[mail-auth]",
     "enabled = true",
-    "# The packaged filter's journal match is postfix.service, but Debian runs postfix@-.service:",
-    "# read the file Postfix writes itself (maillog_file through postlogd) instead.",
+    "# Every mailbox password check, SMTP AUTH (587, 465) and IMAP (993) alike, in one jail: a",
+    "# guesser's failures add up across services, each counted once from the one log that sees it",
+    "# (see the filter). It replaces the packaged postfix and dovecot jails, which stay disabled:",
+    "# postfix[mode=auth] skips the attempts Dovecot's auth penalty delays past Postfix's 10 s SASL",
+    "# timeout, and the dovecot filter counts IMAP per connection (and SMTP AUTH a second time).",
+    "# No rsyslog on Debian 12: Postfix (maillog_file through postlogd) and Dovecot (log_path) write",
+    "# these files themselves.",
     `logpath = ${hostLayout.postfixLog}`,
+    `          ${hostLayout.dovecotLog}`,
     "backend = polling",
-    "# SASL AUTH failures only: one line per failed attempt, so maxretry counts attempts, and a",
-    "# legitimate server whose recipients get rejected is never banned.",
-    "filter = postfix[mode=auth]",
-    `port = ${mailServicePorts}`,
-    ...firstBan,
-    "",
-    "[dovecot]",
-    "enabled = true",
-    "# Dovecot writes its own log file (no rsyslog); this catches IMAP and SMTP AUTH failures alike.",
-    `logpath = ${hostLayout.dovecotLog}`,
-    "backend = polling",
-    "# Failed logins only: the aggressive mode would also ban clients that disconnect before AUTH.",
-    "filter = dovecot[mode=normal]",
+    `filter = ${fail2banMailAuthFilterName}`,
     `port = ${mailServicePorts}`,
     ...firstBan,
     "",

@@ -8,6 +8,7 @@ import {
 } from "../../../baseline/ssh";
 import { hostLayout } from "../../hostLayout";
 import { renderFileHeader, type HostRenderContext } from "../../renderContext";
+import { sshAuthorizedKeysFileSetting } from "./sshAuthorizedKeys";
 
 /**
  * The hardening settings of sshd, without a file header: cloud-init writes the same lines at first
@@ -25,6 +26,12 @@ export function renderSshdHardeningSettings(adminUser: string): string {
     "PermitRootLogin no",
     "# Only the tenant's admin account; any other name is refused before authentication.",
     `AllowUsers ${adminUser}`,
+    "# Keys only from root's file for the account, which the bundle writes from the config: never",
+    "# ~/.ssh/authorized_keys, where a login could leave a key that outlives its rotation.",
+    `AuthorizedKeysFile ${sshAuthorizedKeysFileSetting}`,
+    "# Tells each session which key it logged in with (SSH_USER_AUTH): the apply refuses new keys",
+    "# that would no longer admit the key its own deploy runs under.",
+    "ExposeAuthInfo yes",
     `MaxAuthTries ${sshMaxAuthTries}`,
     `LoginGraceTime ${sshLoginGraceTimeSeconds}`,
     "# Logs the fingerprint of the key behind each login: who logged in, not only which account.",

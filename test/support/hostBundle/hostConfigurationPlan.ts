@@ -10,6 +10,8 @@ import { bundleTestContext, testRsaKeyPem } from "./bundle/bundleFixture";
 
 const programDir = resolve(__dirname, "../../..");
 export const sshKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nfixture\n-----END OPENSSH PRIVATE KEY-----\n";
+/** The droplet's pinned host key, as HostKeyPin reads it. */
+export const pinnedHostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPD3xfSLExoLTCvfdLB0qg3ltBZdzupkFrqpnNkcf1Nd";
 
 export interface Planned {
   readonly resources: CapturedResource[];
@@ -24,7 +26,7 @@ export async function plan(overrides: Record<string, unknown> = {}, host = "192.
     stack: "dev",
     program: () => {
       new HostConfiguration("tenant-host-config", {
-        connection: { host, user: "mailadmin", privateKey: sshKey },
+        connection: { host, user: "mailadmin", privateKey: sshKey, hostKey: pinnedHostKey },
         bundle: hostBundleOutput(ctx, {
           dkimPrivateKeyPems: { mail: pulumi.secret(testRsaKeyPem()) },
           ...(tlsCertificate ? { tlsCertificate: pulumi.secret(tlsCertificate) } : {}),

@@ -49,7 +49,7 @@ describe("booted Debian 12 host", () => {
   it("boots systemd to degraded with exactly the expected failed units", async () => {
     expect(h().boot.state).toBe("degraded");
     expect(h().boot.failedUnits).toEqual(EXPECTED_FAILED_UNITS);
-    const now = await h().exec("systemctl is-system-running; systemctl is-active ssh.service nginx.service opendkim.service dovecot.service unbound.service");
+    const now = await h().exec("systemctl is-system-running; systemctl is-active ssh.service nginx.service rspamd.service dovecot.service unbound.service");
     expect(now.stdout.trim().split("\n")).toEqual(["degraded", "active", "active", "active", "active", "active"]);
     expect((await h().exec("cat /proc/1/comm")).stdout.trim()).toBe("systemd");
   });
@@ -58,8 +58,14 @@ describe("booted Debian 12 host", () => {
     const again = await ensureRootfs(DEFAULT_EXTRA_PACKAGES);
     expect(again.buildSeconds).toBe(0);
     expect(again.path).toBe(h().rootfsPath);
-    expect((await h().exec("dpkg-query -W -f='${Status}\\n' postfix opendkim python3-systemd | sort -u")).stdout.trim()).toBe("install ok installed");
+    expect((await h().exec("dpkg-query -W -f='${Status}\\n' postfix rspamd python3-systemd | sort -u")).stdout.trim()).toBe("install ok installed");
     expect(fs.existsSync(path.join(h().rootfsPath, "usr/sbin/policy-rc.d"))).toBe(false);
+  });
+
+  it("starts from a droplet's resolv.conf, whose resolvers are out of reach, with a droplet's dhclient-script", async () => {
+    expect((await h().exec("cat /etc/resolv.conf")).stdout).toBe("nameserver 67.207.67.2\nnameserver 67.207.67.3\n");
+    expect((await h().exec("getent hosts deb.debian.org; echo rc=$?")).stdout.trim()).toBe("rc=2");
+    expect((await h().exec("test -x /sbin/dhclient-script && echo present")).stdout.trim()).toBe("present");
   });
 
   it("accepts the run's key over real SSH for root and for admin, who has passwordless sudo", async () => {

@@ -5,6 +5,7 @@ import { dkimRsaKeyBits, validateDkimRecord } from "../../../baseline/dns/dkim";
 import { parseDmarc, validateDmarc } from "../../../baseline/dns/dmarc";
 import { mtaStsPolicyId, validateMtaStsRecord } from "../../../baseline/dns/mtaSts";
 import { parseSpf, validateSpf } from "../../../baseline/dns/spf";
+import { spkiSha256 } from "../../../baseline/dns/tlsa";
 import { parseTxtContent } from "../../../baseline/dns/txt";
 import { tenantMtaStsPolicy } from "../../../tenant/mtaStsPolicy";
 import type { CapturedResource } from "../../../tools/mockRuntime/capture";
@@ -115,22 +116,79 @@ describe("the dev stack under mocks", () => {
     expect(rules.map((r) => `${r.protocol}/${r.portRange}`).sort()).toEqual(allowedOutboundPorts.map((p) => `${p.protocol}/${p.port}`).sort());
   });
 
-  it("requests a Let's Encrypt certificate for mail. and mta-sts. over DNS-01 with a P-256 account key", () => {
+  it("requests a Let's Encrypt certificate for mail. and mta-sts. over DNS-01, for the key set's current key, by the account CAA names", () => {
     const certificate = only("pulumi-nodejs:dynamic/certificate:AcmeCertificate");
+    const keys = only("pulumi-nodejs:dynamic/certificate:CertificateKeySet");
+    const account = only("pulumi-nodejs:dynamic/certificate:AcmeAccount");
     expect(unwrapSecrets(certificate.inputs)).toMatchObject({
       directory: "letsencrypt",
       domains: ["mail.tenant-one.example", "mta-sts.tenant-one.example"],
       keyType: "ecdsa-p256",
       renewBeforeDays: 30,
       contactEmail: "ops@tenant-one.example",
+      accountUri: unwrapSecrets(account.outputs.accountUri),
+      privateKeyPem: unwrapSecrets(keys.outputs.currentPrivateKeyPem),
       solver: { kind: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" },
     });
     expect(isSecretMarker(certificate.inputs.solver)).toBe(true);
     expect(isSecretMarker(certificate.inputs.accountKeyPem)).toBe(true);
+    expect(isSecretMarker(certificate.inputs.privateKeyPem)).toBe(true);
     expect(certificate.additionalSecretOutputs).toContain("privateKeyPem");
-    const accountKey = ofType("tls:index/privateKey:PrivateKey").find((k) => k.parent === certificate.parent)!;
+    expect(certificate.propertyDependencies.privateKeyPem).toContain(keys.urn);
+    expect(certificate.propertyDependencies.accountUri).toContain(account.urn);
+    const accountKey = ofType("tls:index/privateKey:PrivateKey").find((k) => k.name.endsWith("-tls-acme-account"))!;
     expect(accountKey.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
     expect(certificate.propertyDependencies.accountKeyPem).toContain(accountKey.urn);
+    expect(account.propertyDependencies.accountKeyPem).toContain(accountKey.urn);
+    const { __provider: _provider, ...keySettings } = unwrapSecrets(keys.inputs) as Record<string, unknown>;
+    expect(keySettings).toEqual({ keyType: "ecdsa-p256", dnsTtlSeconds: 3600, forcedRollover: 0 });
+    expect(keys.additionalSecretOutputs).toEqual(expect.arrayContaining(["privateKeyPems", "currentPrivateKeyPem"]));
+  });
+
+  it("orders the certificate only after the account, the CAA records and the TLSA records, and applies the host after the TLSA records", () => {
+    const certificate = only("pulumi-nodejs:dynamic/certificate:AcmeCertificate");
+    const account = only("pulumi-nodejs:dynamic/certificate:AcmeAccount");
+    const caa = dnsRecords("CAA");
+    const tlsa = dnsRecords("TLSA");
+    expect(caa).toHaveLength(3);
+    expect(tlsa).toHaveLength(3);
+    for (const r of [account, ...caa, ...tlsa]) expect(certificate.dependencies, r.name).toContain(r.urn);
+    // The CAA issue record is built from the account's URL: the account exists before it.
+    expect(caa.find((r) => (r.inputs.data as { tag: string }).tag === "issue")!.propertyDependencies.data).toContain(account.urn);
+    const hostConfiguration = only("penguinmails:mail:HostConfiguration");
+    for (const r of tlsa) expect(hostConfiguration.dependencies, r.name).toContain(r.urn);
+  });
+
+  it("publishes a TLSA 3 1 1 record per key slot at _25._tcp.mail.<domain>, each the SHA-256 of that slot's key", () => {
+    const keys = only("pulumi-nodejs:dynamic/certificate:CertificateKeySet");
+    const pems = unwrapSecrets(keys.outputs.privateKeyPems) as string[];
+    const tlsa = [0, 1, 2].map((slot) => plan.resources.find((r) => r.name === `tenant-one-example-dns-tlsa-${slot}`)!);
+    expect(tlsa.map((r) => r.inputs)).toEqual(
+      pems.map((pem) =>
+        expect.objectContaining({ name: "_25._tcp.mail.tenant-one.example", type: "TLSA", data: { usage: 3, selector: 1, matchingType: 1, certificate: spkiSha256(pem) } }),
+      ),
+    );
+    for (const r of tlsa) expect(r.propertyDependencies.data).toContain(keys.urn);
+  });
+
+  it("signs the zone with DNSSEC, keeps it signed when the stack goes, and exports the DS for the registrar", () => {
+    const dnssec = only("cloudflare:index/zoneDnssec:ZoneDnssec");
+    expect(dnssec.inputs).toEqual({ zoneId: "0123456789abcdef0123456789abcdef", status: "active" });
+    expect(unwrapSecrets(plan.outputs.dnssecDsRecord)).toBe(unwrapSecrets(dnssec.outputs.ds));
+    expect(plan.outputs.dnssecNotice).toMatch(/^Publish dnssecDsRecord as the DS record at the domain's registrar/);
+  });
+
+  it("pins the droplet's SSH host key once it exists, and every remote command connects with it", () => {
+    const pin = only("pulumi-nodejs:dynamic/host:HostKeyPin");
+    const droplet = only("digitalocean:index/droplet:Droplet");
+    expect(pin.dependencies).toContain(droplet.urn);
+    expect(pin.propertyDependencies.hostId).toContain(droplet.urn);
+    const commands = plan.resources.filter((r) => r.type.startsWith("command:remote:"));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      expect((unwrapSecrets(command.inputs.connection) as { hostKey?: string }).hostKey, command.name).toBe(unwrapSecrets(pin.outputs.hostKey));
+    }
+    expect(unwrapSecrets(pin.outputs.hostKey)).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/]+=*$/);
   });
 
   it("generates one RSA 2048 DKIM key per selector and publishes it", () => {
@@ -177,9 +235,10 @@ describe("the dev stack under mocks", () => {
     expect(txtValue("_smtp._tls.tenant-one.example")).toBe("v=TLSRPTv1; rua=mailto:tlsrpt@tenant-one.example");
   });
 
-  it("restricts issuance to Let's Encrypt over DNS-01 with CAA", () => {
+  it("restricts issuance to Let's Encrypt over DNS-01, by our account only, with CAA", () => {
     const caa = dnsRecords("CAA", "tenant-one.example").map((r) => r.inputs.data);
-    expect(caa).toContainEqual({ flags: 0, tag: "issue", value: "letsencrypt.org; validationmethods=dns-01" });
+    const accountUri = unwrapSecrets(only("pulumi-nodejs:dynamic/certificate:AcmeAccount").outputs.accountUri);
+    expect(caa).toContainEqual({ flags: 0, tag: "issue", value: `letsencrypt.org; validationmethods=dns-01; accounturi=${accountUri}` });
     expect(caa).toContainEqual({ flags: 0, tag: "issuewild", value: ";" });
     expect(caa).toContainEqual({ flags: 0, tag: "iodef", value: "mailto:ops@tenant-one.example" });
   });

@@ -5,7 +5,8 @@ import { buildHostBundle } from "../../../hostBundle/buildHostBundle";
 import { bundleTree } from "../../../hostBundle/format/bundleTree";
 import { bundleTestContext, testRsaKeyPem } from "../../support/hostBundle/bundle/bundleFixture";
 import { unpackUpload } from "../../support/hostBundle/bundle/unpackUpload";
-import { applyTrigger, plan, uploadedText } from "../../support/hostBundle/hostConfigurationPlan";
+import { unwrapSecrets } from "../../../tools/mockRuntime/secrets";
+import { applyTrigger, pinnedHostKey, plan, uploadedText } from "../../support/hostBundle/hostConfigurationPlan";
 
 describe("HostConfiguration under the mock runtime", () => {
   it("is a penguinmails:mail:HostConfiguration holding the upload directory, the upload and the apply, in that order", async () => {
@@ -22,6 +23,13 @@ describe("HostConfiguration under the mock runtime", () => {
     expect(upload.inputs.remotePath).toBe(uploadPath);
     const hash = applyTrigger(p);
     expect(apply.inputs.create).toBe(applyCommand(hash));
+  });
+
+  it("connects every step to the host with its pinned SSH key", async () => {
+    const p = await plan();
+    for (const name of ["tenant-host-config-upload-dir", "tenant-host-config-upload", "tenant-host-config-apply"]) {
+      expect((unwrapSecrets(p.byName(name).inputs.connection) as { hostKey?: string }).hostKey, name).toBe(pinnedHostKey);
+    }
   });
 
   it("changes the apply's trigger when a rendered file changes, and only then", async () => {

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { dovecotBlockSettings, parseDovecotConf } from "../../../hostBundle/parsers/dovecot";
 import { nftablesChains, nftablesPorts } from "../../../hostBundle/parsers/nftables";
 import { nginxDirectives } from "../../../hostBundle/parsers/nginx";
-import { parseOpendkimConf } from "../../../hostBundle/parsers/opendkim";
 import { offeredForbiddenClasses } from "../../../hostBundle/parsers/opensslCipherString";
 import { parsePostfixMainCf, parsePostfixMasterCf, postfixEnabledProtocols, postfixList, postfixSmtpdListeners } from "../../../hostBundle/parsers/postfix";
 
@@ -108,7 +107,7 @@ describe("parseDovecotConf", () => {
   });
 });
 
-describe("nginx, nftables and opendkim.conf", () => {
+describe("nginx and nftables", () => {
   it("finds nginx directives outside comments, with their lines", () => {
     expect(nginxDirectives("server {\n\tlisten 443 ssl; # listen 80;\n\tssl_protocols TLSv1.2 TLSv1.3;\n}\n", "listen")).toEqual([{ line: 2, args: ["443", "ssl"] }]);
   });
@@ -119,11 +118,5 @@ describe("nginx, nftables and opendkim.conf", () => {
     expect(nftablesPorts("{ 25, 465 }")).toEqual({ ports: [25, 465], invalid: [] });
     expect(nftablesPorts("8000-8002")).toEqual({ ports: [8000, 8001, 8002], invalid: [] });
     expect(nftablesPorts("{ smtp, 70000, 9-1 }")).toEqual({ ports: [], invalid: ["smtp", "70000", "9-1"] });
-  });
-
-  it("reads opendkim.conf keys case-insensitively and names a key set twice", () => {
-    const conf = parseOpendkimConf("Mode s\nmode v\nKeyFile /k\n");
-    expect(conf.settings.get("keyfile")).toBe("/k");
-    expect(conf.problems).toEqual(["line 2: mode is set twice"]);
   });
 });

@@ -1,42 +1,22 @@
 // The host-bundle policies judge the files of a real packed bundle, as CopyToRemote uploads it.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { BundleFile } from "../../../hostBundle/bundleFile";
-import { assembleHostBundle } from "../../../hostBundle/format/hostBundle";
-import { packHostBundle } from "../../../hostBundle/format/hostBundleArchive";
-import { dkimKeyFile, renderMailDaemonFiles } from "../../../hostBundle/render/mail";
-import { renderSystemFiles } from "../../../hostBundle/render/system";
-import { hostBundleNftablesPorts, hostBundlePolicies, hostBundleSmtpAuthAndRelay, hostBundleTlsListeners } from "../../../policies/hostBundle";
-import { bundleTestContext, testRsaKeyPem } from "../../support/hostBundle/bundle/bundleFixture";
-import { secretSignature, secretSignatureKey } from "../../../tools/mockRuntime/secrets";
+import { hostBundleBanActionQuoting, hostBundleNftablesPorts, hostBundleResolverPinned, hostBundlePolicies, hostBundleSmtpAuthAndRelay, hostBundleTlsListeners } from "../../../policies/hostBundle";
+import { bundleTestContext } from "../../support/hostBundle/bundle/bundleFixture";
+import { bundleUploadInputs, packedBundle, type BundleEdit } from "../../support/hostBundle/bundle/packedBundle";
 import { evaluateOne, resource, violations } from "./support";
 
 const copyToRemoteType = "command:remote:CopyToRemote";
 const ctx = bundleTestContext();
 
-/** The real rendered files, as buildHostBundle assembles them. */
-function renderedFiles(): BundleFile[] {
-  return [...renderMailDaemonFiles(ctx), ...renderSystemFiles(ctx), ...ctx.config.dkim.selectors.map((s) => dkimKeyFile(s, testRsaKeyPem()))];
-}
-
 /** The packed bundle, with one rendered file edited first. */
-function packed(edit?: { path: string; change: (content: string) => string }): Promise<string> {
-  const files = renderedFiles().map((file) => {
-    if (!edit || file.path !== edit.path) return file;
-    const content = edit.change(file.content);
-    expect(content, "the edit changes the file").not.toBe(file.content);
-    return { ...file, content };
-  });
-  return packHostBundle(assembleHostBundle(ctx, files));
+function packed(...edits: BundleEdit[]): Promise<string> {
+  return packedBundle(ctx, ...edits);
 }
 
-/** A CopyToRemote as the component declares it: a secret StringAsset source. */
+/** A CopyToRemote as the component declares it. */
 function upload(text: string, name = "host-upload"): ReturnType<typeof resource> {
-  return resource(copyToRemoteType, name, {
-    connection: { host: "192.0.2.10", user: "root" },
-    source: { [secretSignatureKey]: secretSignature, value: new pulumi.asset.StringAsset(text) },
-    remotePath: "/root/penguinmails-upload/host-bundle.sh",
-  });
+  return resource(copyToRemoteType, name, bundleUploadInputs(text));
 }
 
 let realBundle: string;
@@ -112,6 +92,93 @@ describe("the host-bundle policies", () => {
       }
     });
   }
+
+  describe("host-bundle-ban-action-quoting", () => {
+    const action = "/etc/fail2ban/action.d/penguinmails-ban-mail.local";
+    const jail = "/etc/fail2ban/jail.d/penguinmails.local";
+
+    it("flags a static tag in double quotes or unquoted, and leaves ticket tags to fail2ban's escaping", async () => {
+      const doubled = await packed({ path: action, change: (c) => c.replace("-- '<dest>'", '-- "<dest>"') });
+      expect(await violations(hostBundleBanActionQuoting, [upload(doubled)])).toEqual([
+        expect.stringMatching(/^\/etc\/fail2ban\/action\.d\/penguinmails-ban-mail\.local \[Definition\] actionban: <dest> is in double quotes, and fail2ban pastes it .*Fix: single-quote it \('<dest>'\)/),
+      ]);
+      const bare = await packed({ path: action, change: (c) => c.replace("-f '<sender>'", "-f <sender>") });
+      expect(await violations(hostBundleBanActionQuoting, [upload(bare)])).toEqual([expect.stringMatching(/actionban: <sender> is unquoted, /)]);
+      const ticket = await packed({ path: action, change: (c) => c.replace('"<failures>"', "<failures>") });
+      expect(await violations(hostBundleBanActionQuoting, [upload(ticket)])).toEqual([]);
+    });
+
+    it("flags the action this project shipped before the audit (Debian's <mailcmd>, tags in a double-quoted printf)", async () => {
+      const before = [
+        "[INCLUDES]",
+        "before = sendmail-common.conf",
+        "[Definition]",
+        "actionstart =",
+        'actionban = ( printf %%b "Subject: [Fail2Ban] <name>: banned <ip> on <fq-hostname>',
+        "            To: <dest>\\n\";",
+        "            printf '%%s\\n' \"<matches>\" ) | <mailcmd>",
+        "[Init]",
+        "dest = root",
+        "",
+      ].join("\n");
+      const text = await packed({ path: action, change: () => before });
+      const found = await violations(hostBundleBanActionQuoting, [upload(text)]);
+      expect(found.map((m) => /: (<[^>]+>) is/.exec(m)?.[1])).toEqual(["<name>", "<fq-hostname>", "<dest>", "<mailcmd>"]);
+    });
+
+    it("flags a jail value that would break the action's quoting", async () => {
+      const quote = await packed({ path: jail, change: (c) => c.replace(/^destemail = .*$/m, "destemail = x'$(touch /tmp/x)'@tenant-one.example") });
+      expect(await violations(hostBundleBanActionQuoting, [upload(quote)])).toEqual([
+        expect.stringMatching(/^\/etc\/fail2ban\/jail\.d\/penguinmails\.local \[DEFAULT\] destemail = .* has whitespace/),
+        expect.stringMatching(/\[DEFAULT\] action penguinmails-ban-mail\[dest\] = .* has whitespace/),
+      ]);
+      const percent = await packed({ path: jail, change: (c) => c.replace(/^sender = .*$/m, "sender = a%b@tenant-one.example") });
+      expect(await violations(hostBundleBanActionQuoting, [upload(percent)])).toEqual([
+        expect.stringMatching(/\[DEFAULT\] sender = "a%b@tenant-one\.example" has "%", which no quoting in the ban action survives\. Fix: /),
+        expect.stringMatching(/\[DEFAULT\] action penguinmails-ban-mail\[sender\] = "a%b@tenant-one\.example" has "%"/),
+      ]);
+    });
+  });
+
+  describe("host-bundle-resolver-pinned", () => {
+    it("flags a resolv.conf that names the provider's resolver, or drops trust-ad", async () => {
+      const foreign = await packed({ path: "/etc/resolv.conf", change: (c) => c.replace(/^nameserver .*$/m, "nameserver 67.207.67.2\nnameserver 127.0.0.1") });
+      expect(await violations(hostBundleResolverPinned, [upload(foreign)])).toEqual([
+        expect.stringMatching(/^\/etc\/resolv\.conf: nameserver 67\.207\.67\.2 is not the local validating unbound \(127\.0\.0\.1\): Postfix \(smtp_tls_security_level = dane\) believes the AD bit/),
+      ]);
+      const noTrustAd = await packed({ path: "/etc/resolv.conf", change: (c) => c.replace("options edns0 trust-ad", "options edns0") });
+      expect(await violations(hostBundleResolverPinned, [upload(noTrustAd)])).toEqual([expect.stringMatching(/has no "options trust-ad": glibc clears the AD bit/)]);
+    });
+
+    it("flags a resolv.conf without a nameserver and an unbound that does not validate", async () => {
+      const unpinned = await packed(
+        { path: "/etc/resolv.conf", change: () => "# not ours\n" },
+        { path: "/etc/unbound/unbound.conf", change: (c) => c.replace(/^\s*auto-trust-anchor-file: .*$/m, "    val-permissive-mode: yes") },
+      );
+      expect((await violations(hostBundleResolverPinned, [upload(unpinned)])).map((m) => m.slice(0, 60))).toEqual([
+        expect.stringContaining("no trust anchor"),
+        expect.stringContaining("val-permissive-mode: yes"),
+        expect.stringContaining("/etc/resolv.conf names no nameserver"),
+        expect.stringContaining('/etc/resolv.conf has no "options trust-ad"'),
+      ]);
+    });
+
+    it("does not apply when Postfix does not use DANE", async () => {
+      const opportunistic = await packed({ path: "/etc/postfix/main.cf", change: (c) => c.replace(/^smtp_dns_support_level = dnssec$/m, "smtp_dns_support_level = enabled").replace(/^smtp_tls_security_level = dane$/m, "smtp_tls_security_level = may") }, { path: "/etc/resolv.conf", change: (c) => c.replace(/^nameserver .*$/m, "nameserver 67.207.67.2") });
+      expect(await violations(hostBundleResolverPinned, [upload(opportunistic)])).toEqual([]);
+    });
+  });
+
+  it("flag an SSH source set that opens the internet in pieces or through an IPv4 translation range", async () => {
+    const halves = await packed({ path: "/etc/nftables.conf", change: (c) => c.replace(/(set ssh_sources_v4 \{[\s\S]*?elements = \{)[^}]*\}/, "$1 0.0.0.0/1, 128.0.0.0/1 }") });
+    expect(await violations(hostBundleNftablesPorts, [upload(halves)])).toEqual([
+      expect.stringMatching(/^\/etc\/nftables\.conf: SSH is open to 4294967296 IPv4 addresses in all, more than a \/16\. Fix: /),
+    ]);
+    const mapped = await packed({ path: "/etc/nftables.conf", change: (c) => c.replace(/(set ssh_sources_v6 \{[\s\S]*?elements = \{)[^}]*\}/, "$1 ::ffff:0:0/96 }") });
+    expect(await violations(hostBundleNftablesPorts, [upload(mapped)])).toEqual([
+      expect.stringMatching(/^\/etc\/nftables\.conf line \d+ \(chain input\): SSH source ::ffff:0:0\/96 overlaps IPv4-mapped addresses/),
+    ]);
+  });
 
   it("flag SSH from anywhere, weak ciphers, master.cf and Dovecot downgrades and a wide mynetworks", async () => {
     const ssh = await packed({ path: "/etc/nftables.conf", change: (c) => c.replace(/^\t\tip saddr @ssh_sources_v4 tcp dport 22 accept.*$/m, "\t\ttcp dport 22 accept") });

@@ -200,7 +200,20 @@ describe("mailboxes", () => {
   const bcrypt12 = "{BLF-CRYPT}$2y$12$" + "a".repeat(53);
   it("accepts bcrypt at cost 12 in the tenant domain", () => {
     const result = parseTenantConfig({ ...validRawConfig(), alertEmail: "ops@platform.example", mailboxes: [{ address: "alice@tenant-one.example", passwordHash: bcrypt12 }] });
-    expect(result.ok && result.config.mailboxes).toEqual([{ address: "alice@tenant-one.example", passwordHash: bcrypt12 }]);
+    expect(result.ok && result.config.mailboxes).toEqual([{ address: "alice@tenant-one.example", passwordHash: bcrypt12, quotaMegabytes: 5120 }]);
+  });
+
+  it("gives each mailbox the baseline's quota unless it sets its own, in whole megabytes", () => {
+    const mailboxes = [
+      { address: "alice@tenant-one.example", passwordHash: bcrypt12, quotaMegabytes: 200 },
+      { address: "bob@tenant-one.example", passwordHash: bcrypt12 },
+    ];
+    const result = parseTenantConfig({ ...validRawConfig(), alertEmail: "ops@platform.example", mailboxes });
+    expect(result.ok && result.config.mailboxes.map((m) => m.quotaMegabytes)).toEqual([200, 5120]);
+    for (const quotaMegabytes of [0, 1.5, "1G", 2_000_000]) {
+      const bad = parseTenantConfig({ ...validRawConfig(), alertEmail: "ops@platform.example", mailboxes: [{ ...mailboxes[0], quotaMegabytes }] });
+      expect(bad.ok ? [] : bad.problems.map((p) => p.key), String(quotaMegabytes)).toEqual(["penguinmails-mail:mailboxes[0].quotaMegabytes"]);
+    }
   });
 
   it.each([

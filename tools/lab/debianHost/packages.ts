@@ -1,6 +1,10 @@
 import { hostPackages } from "../../../hostBundle/apply/serviceTable";
 
-/** What every lab host has, whatever it is for: a booting systemd, sshd for Pulumi's command provider, sudo for the admin user. */
+/**
+ * What every lab host has, whatever it is for: a booting systemd, sshd for Pulumi's command
+ * provider, sudo for the admin user, and a droplet's DHCP client (its dhclient-script rewrites
+ * resolv.conf on every lease unless a hook stops it).
+ */
 export const BASE_PACKAGES: readonly string[] = [
   "systemd",
   "systemd-sysv",
@@ -9,6 +13,7 @@ export const BASE_PACKAGES: readonly string[] = [
   "iproute2",
   "ca-certificates",
   "sudo",
+  "isc-dhcp-client",
 ];
 
 /**

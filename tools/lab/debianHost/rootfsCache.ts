@@ -57,7 +57,9 @@ printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' > "$target
 # Identity is per run: host keys, machine id and hostname are written before each boot.
 rm -f "$target"/etc/ssh/ssh_host_*
 : > "$target/etc/machine-id"
-printf '# lab host: no resolver until the host configuration provides one\n' > "$target/etc/resolv.conf"
+# A droplet's resolv.conf: it names DigitalOcean's resolvers (the provider's network config puts them there).
+# Unreachable from the lab (no default route): only the host bundle's own resolver answers.
+printf 'nameserver 67.207.67.2\nnameserver 67.207.67.3\n' > "$target/etc/resolv.conf"
 
 umount "$target/var/cache/apt/archives" "$target/dev/pts" "$target/proc"
 # debootstrap leaves copies of the base .debs there; the shared cache has them.

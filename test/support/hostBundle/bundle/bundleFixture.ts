@@ -18,7 +18,7 @@ export function fixtureFiles(): BundleFile[] {
   return [
     { path: "/etc/postfix/main.cf", content: "smtpd_banner = $myhostname ESMTP\n", mode: 0o644, owner: "root", group: "root", service: "postfix" },
     { path: "/etc/nftables.conf", content: "#!/usr/sbin/nft -f\ntable inet fixture {}\n", mode: 0o755, owner: "root", group: "root", service: "nftables" },
-    { path: "/etc/opendkim/keys/mail.private", content: testRsaKeyPem(), mode: 0o600, owner: "opendkim", group: "opendkim", service: "opendkim", secret: true },
+    { path: "/etc/rspamd/dkim/mail.key", content: testRsaKeyPem(), mode: 0o600, owner: "_rspamd", group: "_rspamd", service: "rspamd", secret: true },
     { path: "/var/www/mta-sts/.well-known/mta-sts.txt", content: "version: STSv1\r\n", mode: 0o644, owner: "root", group: "root", service: "nginx" },
   ];
 }

@@ -9,12 +9,15 @@ import { startDebianHost, type DebianHost } from "../../../../tools/lab/debianHo
 import { testRsaKeyPem } from "../../../support/hostBundle/bundle/bundleFixture";
 import { selfSignedCertificate } from "../bundle/selfSignedCertificate";
 import { auditEvents, labContext, labDkimKeys, prepareUpload, serviceEvents, unitStates, uploadAndApply, type AuditEvent } from "../../../../tools/lab/labApply";
+import { mailLabDomains, mailLabMx, mailLabZones, publishMailLabTlsa, startLabDnsFor, type LabDns } from "../../../../tools/lab/dns";
+import { postfixChrootResolvConfPath } from "../../../../hostBundle/apply/resolverChecks";
 
 // A cold rootfs build with the host's packages takes minutes; later runs reuse it.
 const BOOT_TIMEOUT_MS = 15 * 60_000;
 const APPLY_TIMEOUT_MS = 5 * 60_000;
 
 let host: DebianHost;
+let dns: LabDns | undefined;
 let good: HostBundle;
 
 function withFile(bundle: HostBundle, path: string, edit: (content: string) => string): HostBundle {
@@ -35,6 +38,28 @@ async function newEvents(before: number): Promise<AuditEvent[]> {
   return (await auditEvents(host)).slice(before);
 }
 
+/** The settings of a resolv.conf: every line but comments and blanks. */
+function resolverSettings(text: string): string[] {
+  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^[#;]/.test(l));
+}
+
+const localResolver = ["nameserver 127.0.0.1", "options edns0 trust-ad"];
+
+/** Runs `command` on the host with Postfix's chroot copy of resolv.conf in place of /etc/resolv.conf. */
+function withPostfixResolver(command: string): string {
+  return `unshare --mount --propagation private -- sh -c 'mount --bind ${postfixChrootResolvConfPath} /etc/resolv.conf && exec "$@"' sh ${command}`;
+}
+
+/** dig's status line and flags. */
+async function dig(args: string, view: (c: string) => string = (c) => c): Promise<{ status: string; flags: string[]; out: string }> {
+  const out = (await host.exec(view(`dig +dnssec +time=3 +tries=1 ${args}`))).stdout;
+  return {
+    status: /status: ([A-Z]+)/.exec(out)?.[1] ?? "none",
+    flags: /^;; flags: ([^;]*);/m.exec(out)?.[1]?.trim().split(/\s+/) ?? [],
+    out,
+  };
+}
+
 /** A TLS handshake from this side of the lab link, as a client on the internet would make it. */
 async function handshake(port: number) {
   const service = checkedServices.find((s) => s.port === port)!;
@@ -45,16 +70,21 @@ async function handshake(port: number) {
 
 beforeAll(async () => {
   host = await startDebianHost();
+  // The lab's DNSSEC internet on the host's link; the host trusts its root instead of the real one.
+  dns = await startLabDnsFor(host, mailLabZones(host.address, host.clientAddress));
   await prepareUpload(host);
   good = buildHostBundle(labContextFor(), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
 }, BOOT_TIMEOUT_MS);
 
 afterAll(async () => {
+  await dns?.stop();
   await host?.stop();
 }, 60_000);
 
 describe("the apply script on a booted Debian 12", () => {
   it("brings a fresh system to a working mail server", async () => {
+    // A droplet's resolv.conf: the provider's resolvers, which nobody here validates.
+    expect(resolverSettings((await host.exec("cat /etc/resolv.conf")).stdout)).toEqual(["nameserver 67.207.67.2", "nameserver 67.207.67.3"]);
     const run = await uploadAndApply(host, good);
     expect(run.stdout + run.stderr).toContain(`applied bundle ${good.hash}`);
     expect(run.code).toBe(0);
@@ -85,6 +115,10 @@ describe("the apply script on a booted Debian 12", () => {
     });
     expect(Object.keys(applied[0]!.changeset!.after)).toEqual(expect.arrayContaining(good.files.map((f) => f.path)));
     expect(events.some((e) => e.eventType === "infrastructure.certificate.placeholder_created")).toBe(true);
+    // The resolver Postfix's chroot uses is now the local validating unbound only.
+    for (const file of ["/etc/resolv.conf", postfixChrootResolvConfPath]) {
+      expect(resolverSettings((await host.exec(`cat ${file}`)).stdout), file).toEqual(localResolver);
+    }
   }, APPLY_TIMEOUT_MS);
 
   it("changes nothing and restarts nothing when run again with the same bundle", async () => {
@@ -135,7 +169,7 @@ describe("the apply script on a booted Debian 12", () => {
     expect((await host.exec(`openssl x509 -noout -serial -in ${hostLayout.tls.fullchain}`)).stdout.trim()).toBe(`serial=${serial}`);
     expect((await host.exec(`stat -c '%a %U' ${hostLayout.tls.privateKey}`)).stdout.trim()).toBe("600 root");
     const statesAfter = await unitStates(host);
-    for (const unit of ["unbound.service", "opendkim.service", "postfwd.service", "ssh.service", "fail2ban.service"]) expect(statesAfter[unit], unit).toBe(statesBefore[unit]);
+    for (const unit of ["unbound.service", "rspamd.service", "postfwd.service", "ssh.service", "fail2ban.service"]) expect(statesAfter[unit], unit).toBe(statesBefore[unit]);
 
     // A bundle without a certificate again (as before issuance) keeps the host's pair.
     const back = await uploadAndApply(host, good);
@@ -173,7 +207,9 @@ describe("the apply script on a booted Debian 12", () => {
     expect(rejected.stdout).toContain(`nftables: \`nft -c -f ${ruleset}\` failed`);
 
     // A valid ruleset whose SSH sources leave out the address this deploy comes from.
-    const elsewhere = buildHostBundle(labContextFor({ adminCidrs: ["203.0.113.0/28"] }), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
+    // A block of the documentation ranges outside this run's lab subnet (which other runs may push into 203.0.113.0/24).
+    const outside = ["203.0.113.0/28", "198.51.100.0/28"].find((cidr) => !host.subnet.cidr.v4.startsWith(cidr.replace(/\d+\/28$/, "")))!;
+    const elsewhere = buildHostBundle(labContextFor({ adminCidrs: [outside] }), { dkimPrivateKeyPems: labDkimKeys(labContextFor(), testRsaKeyPem()) });
     const lockout = await uploadAndApply(host, elsewhere);
     expect(lockout.code, lockout.stdout).toBe(3);
     expect(lockout.stdout).toContain("the staged ruleset would lock SSH out");
@@ -198,6 +234,129 @@ describe("the apply script on a booted Debian 12", () => {
     const run = await uploadAndApply(host, good);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("unchanged");
+    const installed = (await host.exec("cat /var/lib/penguinmails/installed/manifest.json")).stdout;
+    expect(createHash("sha256").update(installed).digest("hex")).toBe(good.hash);
+  }, APPLY_TIMEOUT_MS);
+});
+
+describe("the host's resolver, pinned to the local validating unbound", () => {
+  it("is a regular file naming only 127.0.0.1, and Postfix's chroot has the same copy", async () => {
+    for (const file of ["/etc/resolv.conf", postfixChrootResolvConfPath]) {
+      expect((await host.exec(`stat -c %F ${file}`)).stdout.trim(), file).toBe("regular file");
+      expect(resolverSettings((await host.exec(`cat ${file}`)).stdout), file).toEqual(localResolver);
+    }
+  });
+
+  it("validates through it, from /etc and from Postfix's chroot: AD for the signed lab zone, SERVFAIL for the bogus one", async () => {
+    for (const view of [undefined, withPostfixResolver]) {
+      const secure = await dig(`${mailLabMx(mailLabDomains.secure)} A`, view);
+      expect(secure.status, secure.out).toBe("NOERROR");
+      expect(secure.flags, secure.out).toContain("ad");
+      const bogus = await dig(`${mailLabMx(mailLabDomains.bogus)} A`, view);
+      expect(bogus.status, bogus.out).toBe("SERVFAIL");
+      const tlsa = await dig(`_25._tcp.${mailLabMx(mailLabDomains.bogusTlsa)} TLSA`, view);
+      expect(tlsa.status, tlsa.out).toBe("SERVFAIL");
+    }
+    // With validation off the bogus records are there: SERVFAIL is the signature failing, not a missing zone.
+    const unchecked = await dig(`+cd ${mailLabMx(mailLabDomains.bogus)} A`);
+    expect(unchecked.status, unchecked.out).toBe("NOERROR");
+    expect(unchecked.out).toContain(host.clientAddress.v4);
+  });
+
+  it("gives Postfix's DANE the difference: verified for the signed domain, a TLSA lookup error for the bogus one, deferral for both bogus domains", async () => {
+    const spki = (await host.exec(`openssl x509 -in ${hostLayout.tls.fullchain} -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum`)).stdout.split(" ")[0]!;
+    await publishMailLabTlsa(dns!, spki);
+    // Nothing unbound cached about the zone (an NSEC record, aggressive-nsec) may hide the new record.
+    await host.exec("unbound-control flush_zone secure.dnslab >/dev/null");
+    const finger = (domain: string) => host.exec(withPostfixResolver(`posttls-finger -c -l dane -t 10 ${domain}`), { timeoutMs: 60_000 });
+    const verified = await finger(mailLabDomains.secure);
+    expect(verified.stdout + verified.stderr).toMatch(new RegExp(`Verified TLS connection established to ${mailLabMx(mailLabDomains.secure).replace(/\./g, "\\.")}\\[`));
+    const tlsaError = await finger(mailLabDomains.bogusTlsa);
+    expect(tlsaError.stdout + tlsaError.stderr).toMatch(/TLSA lookup error/i);
+    expect(tlsaError.stdout + tlsaError.stderr).not.toMatch(/TLS connection established|Trusted|Untrusted|Anonymous/);
+
+    // Real deliveries from Postfix's chrooted smtp: both defer on the DNS error, neither connects.
+    const logMark = Number((await host.exec(`stat -c %s ${hostLayout.postfixLog}`)).stdout.trim());
+    const recipients = { tlsa: `someone@${mailLabDomains.bogusTlsa}`, bogus: `someone@${mailLabDomains.bogus}` };
+    for (const to of Object.values(recipients)) {
+      const sent = await host.exec(`printf 'Subject: DANE lab\\n\\nhello\\n' | sendmail -f root@${labContextFor().config.domain} ${to}`);
+      expect(sent.code, sent.stderr).toBe(0);
+    }
+    let log = "";
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      log = (await host.exec(`tail -c +${logMark + 1} ${hostLayout.postfixLog}`)).stdout;
+      if (Object.values(recipients).every((to) => new RegExp(`to=<${to.replace(/\./g, "\\.")}>.*status=deferred`).test(log))) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const lineFor = (to: string) => log.split("\n").find((l) => l.includes(`to=<${to}>`) && l.includes("status="));
+    expect(lineFor(recipients.tlsa), log).toMatch(/status=deferred .*TLSA lookup error/);
+    expect(lineFor(recipients.bogus), log).toMatch(/status=deferred .*Name service error for name=bogus\.dnslab type=MX: Host not found, try again/);
+    for (const to of Object.values(recipients)) expect(log).not.toMatch(new RegExp(`to=<${to.replace(/\./g, "\\.")}>.*(relay=[^n]|status=sent)`));
+    // Queued retries would write to the mail log during later applies.
+    await host.exec("postsuper -d ALL >/dev/null 2>&1");
+  }, APPLY_TIMEOUT_MS);
+
+  it("stays as it is when dhclient-script takes a lease with other resolvers; without the hook the same lease rewrites it", async () => {
+    // In throwaway mount and network namespaces: the lease configures a scratch loopback, and a
+    // scratch copy stands in for /etc/resolv.conf, so the host's own is never at stake.
+    const lease = (hideHook: boolean) =>
+      host.exec(
+        "unshare --mount --propagation private --net -- sh -c '" +
+          "ip link set lo up; cp /etc/resolv.conf /run/lab-resolv.conf && mount --bind /run/lab-resolv.conf /etc/resolv.conf && " +
+          (hideHook ? "mount -t tmpfs none /etc/dhcp/dhclient-enter-hooks.d && " : "") +
+          "env reason=BOUND interface=lo new_ip_address=127.0.0.9 new_subnet_mask=255.0.0.0 " +
+          "new_domain_name_servers=\"67.207.67.2 67.207.67.3\" new_domain_name=droplet.example /sbin/dhclient-script; " +
+          "cat /etc/resolv.conf'; rm -f /run/lab-resolv.conf",
+      );
+    const kept = await lease(false);
+    expect(resolverSettings(kept.stdout), kept.stderr).toEqual(localResolver);
+    const rewritten = await lease(true);
+    expect(resolverSettings(rewritten.stdout), rewritten.stderr).toContain("nameserver 67.207.67.2");
+    expect(resolverSettings((await host.exec("cat /etc/resolv.conf")).stdout)).toEqual(localResolver);
+  });
+
+  it("refuses a bundle whose resolv.conf names another resolver before it goes live", async () => {
+    const before = await liveSha("/etc/resolv.conf");
+    const foreign = withFile(good, "/etc/resolv.conf", (c) => c.replace("nameserver 127.0.0.1", "nameserver 67.207.67.2"));
+    const run = await uploadAndApply(host, foreign);
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout + run.stderr).toContain("/etc/resolv.conf: names nameserver 67.207.67.2, not the local validating unbound (127.0.0.1)");
+    expect(await liveSha("/etc/resolv.conf")).toBe(before);
+  }, APPLY_TIMEOUT_MS);
+
+  it("replaces a systemd-resolved symlink with the file, and rolls back (exit 4) when a foreign resolver lands in Postfix's chroot during the apply", async () => {
+    // An image with systemd-resolved: /etc/resolv.conf links to its stub resolver's file.
+    await host.exec(
+      "mkdir -p /run/systemd/resolve && printf 'nameserver 127.0.0.53\\noptions edns0 trust-ad\\n' > /run/systemd/resolve/stub-resolv.conf && " +
+        "ln -sfn ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf",
+    );
+    // Something the hook does not cover rewrites resolv.conf while unbound reloads, once: the
+    // apply's own copy then carries the foreign resolvers into Postfix's chroot.
+    const hostileScript = "#!/bin/sh\nrm /run/lab-hostile-once 2>/dev/null || exit 0\nprintf 'nameserver 67.207.67.2\\nnameserver 67.207.67.3\\n' > /etc/resolv.conf\n";
+    await host.exec("cat > /usr/local/sbin/lab-hostile-resolver && chmod 755 /usr/local/sbin/lab-hostile-resolver", { input: hostileScript });
+    await host.exec("mkdir -p /etc/systemd/system/unbound.service.d && cat > /etc/systemd/system/unbound.service.d/zz-lab-hostile.conf", {
+      input: "[Service]\nExecReload=/usr/local/sbin/lab-hostile-resolver\n",
+    });
+    await host.exec("systemctl daemon-reload && touch /run/lab-hostile-once");
+    const eventsBefore = (await auditEvents(host)).length;
+    const hostile = await uploadAndApply(host, good);
+    const output = hostile.stdout + hostile.stderr;
+    expect(hostile.code, output).toBe(4);
+    expect(output).toContain("unbound: not proven: the resolver Postfix's chroot uses is the local validating unbound");
+    expect(output).toContain(`${postfixChrootResolvConfPath}: names nameserver 67.207.67.2, not the local validating unbound (127.0.0.1)`);
+    expect((await newEvents(eventsBefore)).map((e) => e.eventType)).toContain("infrastructure.config.rolled_back");
+    // Rolled back to what was there: the symlink.
+    expect((await host.exec("readlink /etc/resolv.conf")).stdout.trim()).toBe("../run/systemd/resolve/stub-resolv.conf");
+
+    await host.exec("rm -f /etc/systemd/system/unbound.service.d/zz-lab-hostile.conf /usr/local/sbin/lab-hostile-resolver /run/lab-hostile-once && systemctl daemon-reload");
+    const fixed = await uploadAndApply(host, good);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect(fixed.stdout).toContain("changes 1 file(s) of: unbound");
+    for (const file of ["/etc/resolv.conf", postfixChrootResolvConfPath]) {
+      expect((await host.exec(`stat -c %F ${file}`)).stdout.trim(), file).toBe("regular file");
+      expect(resolverSettings((await host.exec(`cat ${file}`)).stdout), file).toEqual(localResolver);
+    }
     const installed = (await host.exec("cat /var/lib/penguinmails/installed/manifest.json")).stdout;
     expect(createHash("sha256").update(installed).digest("hex")).toBe(good.hash);
   }, APPLY_TIMEOUT_MS);

@@ -35,6 +35,16 @@ describe("apply-settings.sh, rendered from the service table", () => {
     expect(result.stdout.toString().trimEnd().split("\n")).toEqual(expected);
   });
 
+  it("keeps each health probe and after-activation step intact through bash quoting", () => {
+    const loop = 'for e in "${SERVICE_HEALTH_PROBES[@]}"; do IFS=$CHECK_FIELD_SEPARATOR read -r s n c <<<"$e"; printf "%s|%s|%s\\n" "$s" "$n" "$c"; done';
+    const result = spawnSync("bash", ["-c", `${renderApplySettings(ctx)}\n${loop}`]);
+    const expected = serviceOrder.flatMap((s) => (serviceRuntimes[s].healthProbes ?? []).map((p) => `${s}|${p.name}|${p.command}`));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(result.stdout.toString().trimEnd().split("\n")).toEqual(expected);
+    expect(bashValue("${SERVICE_AFTER_ACTIVATION[unbound]}")).toBe(serviceRuntimes.unbound.afterActivation);
+    expect(bashValue("${SERVICE_AFTER_ACTIVATION[postfix]}")).toBe("");
+  });
+
   it("probes SSH from one address of every admin and deploy block", () => {
     expect(sshProbeSources(ctx)).toEqual(["203.0.113.0", "2001:db8:1234::", "198.51.100.7"]);
     expect(bashValue("$SSH_PROBE_SOURCES")).toBe("203.0.113.0 2001:db8:1234:: 198.51.100.7");
@@ -71,7 +81,7 @@ describe("the service table", () => {
 describe("the remote commands", () => {
   it("run the upload as root with the expected hash and the session's source address", () => {
     const hash = "a".repeat(64);
-    expect(applyCommand(hash)).toBe(`sudo bash "$HOME/.penguinmails/host-bundle.sh" --expect-hash ${hash} --deploy-source "\${SSH_CLIENT%% *}"`);
+    expect(applyCommand(hash)).toBe(`sudo bash "$HOME/.penguinmails/host-bundle.sh" --expect-hash ${hash} --deploy-source "\${SSH_CLIENT%% *}" --deploy-auth "\${SSH_USER_AUTH:-}"`);
     expect(() => applyCommand("abc; rm -rf /")).toThrow(/not a bundle hash/);
     expect(prepareUploadCommand).toContain("-m 0700");
   });

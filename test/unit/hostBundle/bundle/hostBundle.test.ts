@@ -72,13 +72,13 @@ describe("assembleHostBundle", () => {
 });
 
 describe("buildHostBundle with the real renderers", () => {
-  it("adds one DKIM key per published selector, secret and owned by opendkim", () => {
+  it("adds one DKIM key per published selector, secret and owned by _rspamd", () => {
     const rotating = bundleTestContext({ dkim: { selectors: ["mail", "mail2"], active: "mail" } });
     const bundle = buildHostBundle(rotating, { dkimPrivateKeyPems: { mail: testRsaKeyPem(), mail2: testRsaKeyPem() } });
     const keys = bundle.files.filter((f) => f.path.startsWith(`${hostLayout.dkimKeyDir}/`));
     expect(keys.map((k) => [k.path, k.secret, k.mode, k.owner])).toEqual([
-      [`${hostLayout.dkimKeyDir}/mail.private`, true, 0o600, "opendkim"],
-      [`${hostLayout.dkimKeyDir}/mail2.private`, true, 0o600, "opendkim"],
+      [`${hostLayout.dkimKeyDir}/mail.key`, true, 0o600, "_rspamd"],
+      [`${hostLayout.dkimKeyDir}/mail2.key`, true, 0o600, "_rspamd"],
     ]);
     expect(bundle.files.some((f) => f.path === "/etc/postfix/main.cf")).toBe(true);
     expect(bundle.files.some((f) => f.path === hostLayout.nftablesRuleset)).toBe(true);

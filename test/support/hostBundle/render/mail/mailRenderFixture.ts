@@ -18,6 +18,6 @@ export function mailTestContext(overrides: Record<string, unknown> = {}): HostRe
   return hostRenderContext(config, "0.1.0-test+0123abcd", tenantMtaStsPolicy(config));
 }
 
-export function mailbox(address: string, passwordHash = samplePasswordHash): { address: string; passwordHash: string } {
-  return { address, passwordHash };
+export function mailbox(address: string, passwordHash = samplePasswordHash, quotaMegabytes?: number): { address: string; passwordHash: string; quotaMegabytes?: number } {
+  return quotaMegabytes === undefined ? { address, passwordHash } : { address, passwordHash, quotaMegabytes };
 }

@@ -2,12 +2,15 @@
  * Every rendered file passes its daemon's own checker, run here with Debian 12's real packages,
  * and each checker run is shown to fail on a broken copy, so a pass means something.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { chownSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tls12CipherSuites } from "../../../../../baseline/tls";
+import { serviceRuntimes } from "../../../../../hostBundle/apply/serviceTable";
+import { dkimPrivateKeyPath, hostLayout } from "../../../../../hostBundle/hostLayout";
 import { renderMailDaemonFiles } from "../../../../../hostBundle/render/mail/index";
+import { rspamdPolicyLuaPath } from "../../../../../hostBundle/render/mail/rspamd/rspamdPolicyLua";
 import { mailbox, mailTestContext } from "../../../../support/hostBundle/render/mail/mailRenderFixture";
-import { complaintLines, runCommand, runOnTerminal } from "./processRunner";
+import { complaintLines, runCommand, runOnTerminal, shellQuote } from "./processRunner";
 import { makeScratchDir, removeScratchDir } from "./scratchDir";
 import { stageMailConfig, type StagedMailConfig } from "./stagedMailConfig";
 
@@ -55,9 +58,38 @@ async function doveconfProblems(): Promise<string[]> {
   return [...complaintLines(result.output), ...(result.code === 0 ? [] : [`exit ${result.code}`])];
 }
 
-async function opendkimProblems(): Promise<string[]> {
-  const result = await runCommand("opendkim", ["-n", "-x", staged.opendkim.conf]);
-  return [...complaintLines(result.output, /\S/), ...(result.code === 0 ? [] : [`exit ${result.code}`])];
+/** The staged copy of a file below /etc/rspamd. */
+function rspamdStaged(path: string): string {
+  return `${staged.rspamd.etcDir}${path.slice(hostLayout.rspamdConfigDir.length)}`;
+}
+
+/**
+ * The service table's rspamd check, run as the apply script runs it: in a private mount namespace
+ * where the staged tree is /etc/rspamd (and a scratch directory /var/lib/rspamd, where
+ * configtest writes its hyperscan cache). A pass is "syntax OK" and nothing else.
+ */
+async function rspamdProblems(): Promise<string[]> {
+  const [check] = serviceRuntimes.rspamd.checks;
+  if (!check) throw new Error("the service table has no rspamd check");
+  const script = [
+    `mount --bind ${shellQuote(staged.rspamd.etcDir)} ${hostLayout.rspamdConfigDir}`,
+    `mount --bind ${shellQuote(staged.rspamd.dbDir)} /var/lib/rspamd`,
+    check.command,
+  ].join(" && ");
+  const result = await runCommand("unshare", ["--mount", "--propagation", "private", "--", "bash", "-c", script]);
+  const failing = check.failOutput ? complaintLines(result.output, new RegExp(check.failOutput, "i")) : [];
+  const unexpected = result.output.trim() === "syntax OK" ? [] : [`output: ${result.output.trim()}`];
+  return [...new Set([...failing, ...unexpected]), ...(result.code === 0 ? [] : [`exit ${result.code}`])];
+}
+
+/** Like provesFailure, for a file that goes missing. */
+async function provesFailureWithout(file: string, check: () => Promise<string[]>): Promise<string[]> {
+  renameSync(file, `${file}.away`);
+  try {
+    return await check();
+  } finally {
+    renameSync(`${file}.away`, file);
+  }
 }
 
 async function unboundProblems(): Promise<string[]> {
@@ -72,7 +104,7 @@ async function postfwdProblems(): Promise<string[]> {
   const rules = result.output.split("\n").filter((l) => /^Rule\s+\d+:/.test(l));
   const problems = complaintLines(result.output, /(warning|invalid|error)/i);
   if (rules.length !== 1 || !/id->"PM_ACCOUNT_HOURLY"/.test(rules[0] ?? "")) problems.push(`expected exactly the PM_ACCOUNT_HOURLY rule, got: ${rules.join(" | ")}`);
-  if (!/action->"rate\(sasl_username\/500\/3600\/450 4\.7\.1 [^"]+\)"/.test(rules[0] ?? "")) problems.push(`rule without the full rate() action: ${rules[0]}`);
+  if (!/action->"rcpt\(sasl_username\/500\/3600\/450 4\.7\.1 [^"]+\)"/.test(rules[0] ?? "")) problems.push(`rule without the full rcpt() action: ${rules[0]}`);
   return problems;
 }
 
@@ -102,6 +134,25 @@ describe("Postfix's own checkers", () => {
     ]);
   });
 
+  it("the submission header checks (postmap -q) drop the client from smtpd's Received: of a login's message, and only there", async () => {
+    const table = `regexp:${staged.postfix.configDir}/submission-header-checks`;
+    const submitted = [
+      "Received: from laptop.home.example (unknown [198.51.100.20])",
+      "\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+      "\t key-exchange X25519 server-signature ECDSA (P-256) server-digest SHA256)",
+      "\t(No client certificate requested)",
+      "\tby mail.tenant-one.example (Postfix) with ESMTPSA id E90E0FDE9AF",
+      "\tfor <bob@tenant-one.example>; Sun, 29 Nov 2026 22:05:19 +0000 (UTC)",
+    ].join("\n");
+    const rewritten = await runCommand("postmap", ["-c", staged.postfix.configDir, "-q", submitted, table]);
+    expect(rewritten.code, rewritten.output).toBe(0);
+    expect(rewritten.output).toBe("REPLACE Received: by mail.tenant-one.example (Postfix) with ESMTPSA id E90E0FDE9AF\n\tfor <bob@tenant-one.example>; Sun, 29 Nov 2026 22:05:19 +0000 (UTC)\n");
+    // Unauthenticated (ESMTP), or another host's header: untouched.
+    for (const other of [submitted.replace("ESMTPSA", "ESMTPS"), submitted.replace("by mail.tenant-one.example", "by mx.example.net")]) {
+      expect((await runCommand("postmap", ["-c", staged.postfix.configDir, "-q", other, table])).code).toBe(1);
+    }
+  });
+
   it("Postfix 3.7.11 knows smtpd_forbid_bare_newline (the 3.7.10 backport)", async () => {
     const result = await runCommand("postconf", ["-d", "mail_version", "smtpd_forbid_bare_newline"]);
     expect(result.output).toMatch(/^mail_version = 3\.7\.(1[0-9]|[2-9][0-9])$/m);
@@ -120,17 +171,44 @@ describe("Dovecot's own checker", () => {
 
   it("the passwd-file holds the real BLF-CRYPT hash, and Dovecot verifies the password against it", async () => {
     const line = readFileSync(staged.dovecot.passwdFile, "utf8").split("\n").find((l) => l.startsWith("alice@"));
-    expect(line).toBe(`alice@tenant-one.example:${hash}`);
-    const stored = (line ?? "").split(":").slice(1).join(":");
+    // user:password:uid:gid:gecos:home:shell:extra fields (passwd-file(5)); the hash has no colon.
+    expect(line).toMatch(new RegExp(`^alice@tenant-one\\.example:${hash.replace(/[$.{}/]/g, "\\$&")}:`));
+    const stored = (line ?? "").split(":")[1] ?? "";
     expect((await runCommand("doveadm", ["pw", "-t", stored, "-p", "test"])).code).toBe(0);
     expect((await runCommand("doveadm", ["pw", "-t", stored, "-p", "wrong"])).code).not.toBe(0);
   });
 });
 
-describe("OpenDKIM's own checker", () => {
-  it("opendkim -n accepts opendkim.conf with the key in place", async () => {
-    expect(await opendkimProblems()).toEqual([]);
-    expect(await provesFailure(staged.opendkim.conf, (t) => t.replace(/^KeyFile .*$/m, `KeyFile ${root}/missing.private`), opendkimProblems)).not.toEqual([]);
+describe("rspamd's own checker (rspamadm configtest -s, as _rspamd)", () => {
+  it("accepts the rendered files over Debian's packaged tree, with the keys in place", async () => {
+    expect(await rspamdProblems()).toEqual([]);
+  });
+
+  it("fails on a Lua syntax error in rspamd.local.lua", async () => {
+    const problems = await provesFailure(rspamdStaged(rspamdPolicyLuaPath), (t) => `${t}local broken = = 1\n`, rspamdProblems);
+    expect(problems.join("\n")).toMatch(/rspamd\.local\.lua:\d+: unexpected symbol/);
+  });
+
+  it("fails when the sender map or the active selector's key is missing", async () => {
+    expect((await provesFailureWithout(rspamdStaged(hostLayout.rspamdSenderMap), rspamdProblems)).join("\n")).toMatch(/required map .*sender_login\.map does not exist/);
+    expect((await provesFailureWithout(rspamdStaged(dkimPrivateKeyPath(staged.rspamd.selector)), rspamdProblems)).join("\n")).toMatch(/no DKIM key/);
+  });
+
+  it("fails on a UCL syntax error and on a broken signing condition", async () => {
+    expect(await provesFailure(rspamdStaged(`${hostLayout.rspamdConfigDir}/local.d/options.inc`), (t) => `${t}dns {\n`, rspamdProblems)).not.toEqual([]);
+    const signing = rspamdStaged(`${hostLayout.rspamdConfigDir}/local.d/dkim_signing.conf`);
+    expect(await provesFailure(signing, (t) => t.replace(/return function\(task\)/, "return function(task"), rspamdProblems)).not.toEqual([]);
+  });
+
+  it("fails when _rspamd cannot read a key (owned by root, 0600)", async () => {
+    const key = rspamdStaged(dkimPrivateKeyPath(staged.rspamd.selector));
+    const { uid, gid } = statSync(key);
+    chownSync(key, 0, 0);
+    try {
+      expect((await rspamdProblems()).join("\n")).toMatch(/no DKIM key/);
+    } finally {
+      chownSync(key, uid, gid);
+    }
   });
 });
 

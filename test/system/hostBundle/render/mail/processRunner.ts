@@ -40,10 +40,11 @@ export function complaintLines(output: string, pattern = /(warning|error|fatal|p
  * a daemon that keeps the pipe open would hold a pipe reader until it exits. Resolves when the
  * started process itself exits (after forking), with what it printed.
  */
-export function startDaemon(file: string, args: readonly string[], outputFile: string, timeoutMs = 30_000): Promise<CommandResult> {
+export function startDaemon(file: string, args: readonly string[], outputFile: string, timeoutMs = 30_000, onSpawn?: (pid: number) => void): Promise<CommandResult> {
   const fd = openSync(outputFile, "a");
   return new Promise((resolve) => {
     const child = spawn(file, [...args], { stdio: ["ignore", fd, fd] });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
     const done = (code: number): void => {
       clearTimeout(timer);

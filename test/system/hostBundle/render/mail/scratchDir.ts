@@ -1,8 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 
 /**
- * A scratch directory under /run: root-owned parents without the world-writable /tmp, which
- * OpenDKIM refuses to read keys below, and traversable (0755) by the daemons' own users.
+ * A scratch directory under /run: root-owned parents without the world-writable /tmp (below which
+ * a daemon's key or map could be swapped by any user), and traversable (0755) by the daemons' own
+ * users (postfix, dovecot, _rspamd).
  */
 export function makeScratchDir(prefix: string): string {
   const dir = mkdtempSync(`/run/${prefix}-`);

@@ -17,13 +17,18 @@ export class SmtpSession {
     this.attach(socket);
   }
 
-  /** Connects (implicit TLS when `tls` is given) and reads the greeting. */
-  static async open(port: number, options: { tls?: ConnectionOptions; localAddress?: string } = {}): Promise<{ session: SmtpSession; greeting: SmtpReply }> {
+  /**
+   * Connects (implicit TLS when `tls` is given) and reads the greeting. `connect` replaces the
+   * loopback TCP connection with one made elsewhere (outsideNetwork.ts: from another namespace).
+   */
+  static async open(port: number, options: { tls?: ConnectionOptions; localAddress?: string; connect?: () => Promise<Socket> } = {}): Promise<{ session: SmtpSession; greeting: SmtpReply }> {
+    const raw = options.connect ? await options.connect() : undefined;
     const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
-      const address = { host: "127.0.0.1", port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
+      const address = raw ? { socket: raw } : { host: "127.0.0.1", port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
       const s: Socket | TLSSocket = options.tls
         ? tlsConnect({ ...address, ...options.tls }, () => resolve(s))
-        : netConnect(address, () => resolve(s));
+        : raw ?? netConnect(address as { host: string; port: number }, () => resolve(s));
+      if (raw && !options.tls) resolve(raw);
       s.once("error", reject);
     });
     const session = new SmtpSession(socket);

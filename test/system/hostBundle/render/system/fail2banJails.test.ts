@@ -5,6 +5,7 @@ import { fail2ban } from "../../../../../baseline/abuse";
 import { hostLayout } from "../../../../../hostBundle/hostLayout";
 import { fail2banBanMailActionName } from "../../../../../hostBundle/render/system/fail2banBanMailAction";
 import { fail2banJailNames, fail2banJailPath, fail2banSender } from "../../../../../hostBundle/render/system/fail2banJails";
+import { fail2banMailAuthFailRegexes } from "../../../../../hostBundle/render/system/fail2banMailAuthFilter";
 import { renderSystemFiles } from "../../../../../hostBundle/render/system";
 import { systemTestContext } from "../../../../support/hostBundle/render/system/systemRenderFixture";
 import { fail2banConfigTest, fail2banDump, writeFail2banConfig } from "./fail2banHarness";
@@ -38,16 +39,16 @@ describe("fail2ban 1.0.2 with Debian's configuration and ours", () => {
   const commands = fail2banDump(configDir);
   const has = (...command: unknown[]) => commands.some((c) => JSON.stringify(c) === JSON.stringify(command));
 
-  it("starts exactly our four jails, overriding Debian's defaults-debian.conf", () => {
-    expect(commands.filter((c) => c[0] === "start").map((c) => c[1])).toEqual([...fail2banJailNames]);
+  it("starts exactly our three jails, overriding Debian's defaults-debian.conf; no packaged postfix or dovecot jail", () => {
+    expect(commands.filter((c) => c[0] === "start").map((c) => c[1]).sort()).toEqual([...fail2banJailNames].sort());
     expect(has("add", "sshd", "systemd")).toBe(true);
-    expect(has("add", "postfix", "polling")).toBe(true);
-    expect(has("add", "dovecot", "polling")).toBe(true);
+    expect(has("add", "mail-auth", "polling")).toBe(true);
     expect(has("add", "recidive", "polling")).toBe(true);
+    expect(commands.filter((c) => c[0] === "add").map((c) => c[1]).sort()).toEqual([...fail2banJailNames].sort());
   });
 
   it("gives the server the baseline's numbers and our log files", () => {
-    for (const jail of ["sshd", "postfix", "dovecot"]) {
+    for (const jail of ["sshd", "mail-auth"]) {
       expect(has("set", jail, "maxretry", fail2ban.maxRetry)).toBe(true);
       expect(has("set", jail, "findtime", String(fail2ban.findTimeSeconds))).toBe(true);
       expect(has("set", jail, "bantime", String(fail2ban.banTimeSeconds))).toBe(true);
@@ -58,29 +59,26 @@ describe("fail2ban 1.0.2 with Debian's configuration and ours", () => {
     expect(has("set", "recidive", "findtime", String(fail2ban.recidiveFindTimeSeconds))).toBe(true);
     expect(has("set", "recidive", "bantime", String(fail2ban.recidiveBanTimeSeconds))).toBe(true);
     expect(has("set", "recidive", "addaction", "nftables-allports")).toBe(true);
-    expect(has("set", "postfix", "addlogpath", hostLayout.postfixLog, "head")).toBe(true);
-    expect(has("set", "dovecot", "addlogpath", hostLayout.dovecotLog, "head")).toBe(true);
+    expect(has("set", "mail-auth", "addlogpath", hostLayout.postfixLog, "head")).toBe(true);
+    expect(has("set", "mail-auth", "addlogpath", hostLayout.dovecotLog, "head")).toBe(true);
     expect(has("set", "recidive", "addlogpath", hostLayout.fail2banLog, "head")).toBe(true);
     expect(has("set", "logtarget", hostLayout.fail2banLog)).toBe(true);
   });
 
-  it("wires the mail action into every jail, addressed to the tenant and sent by sendmail", () => {
+  it("wires the mail action into every jail, addressed to the tenant, quoted, and sent by sendmail", () => {
     for (const jail of fail2banJailNames) {
       const action = commands.find((c) => c[0] === "multi-set" && c[1] === jail && c[3] === fail2banBanMailActionName);
       const options = Object.fromEntries((action?.[4] as [string, unknown][] | undefined) ?? []);
-      expect(options).toMatchObject({
-        dest: "alerts@ops.tenant-one.example",
-        sender: fail2banSender("tenant-one.example"),
-        mailcmd: '/usr/sbin/sendmail -f "<sender>" "<dest>"',
-        actionstart: "",
-        norestored: true,
-      });
+      expect(options).toMatchObject({ dest: "alerts@ops.tenant-one.example", sender: fail2banSender("tenant-one.example"), actionstart: "", norestored: true });
+      // sendmail-common.conf is not included: no <mailcmd>, and the values arrive single-quoted.
+      expect(options.mailcmd).toBeUndefined();
+      expect(options.actionban).toMatch(new RegExp(`\\| /usr/sbin/sendmail -i -f '${fail2banSender("tenant-one.example")}' -- 'alerts@ops\\.tenant-one\\.example'$`));
     }
   });
 
-  it("uses the postfix filter's SASL AUTH failure regex (mode auth), not the journal match alone", () => {
-    const failregex = commands.find((c) => c[0] === "multi-set" && c[1] === "postfix" && c[2] === "addfailregex") ?? commands.find((c) => c[0] === "set" && c[1] === "postfix" && c[2] === "addfailregex");
-    expect(JSON.stringify(failregex)).toContain("SASL");
-    expect(JSON.stringify(failregex)).toContain("authentication failed");
+  it("gives the mail-auth jail the rendered filter's two failregexes, as written", () => {
+    const failregex = commands.find((c) => c[0] === "multi-set" && c[1] === "mail-auth" && c[2] === "addfailregex");
+    expect(failregex?.[3]).toEqual([...fail2banMailAuthFailRegexes]);
+    expect(has("set", "mail-auth", "datepattern", "{^LN-BEG}")).toBe(true);
   });
 });

@@ -104,8 +104,12 @@ const dir = makeTempDir("pm-nft-ns");
 const rulesetFile = join(dir, "nftables.conf");
 const listeners: ChildProcess[] = [];
 
-function probe(ns: string, probes: readonly Probe[]): ProbeResult[] {
-  const result = inNamespace(ns, process.execPath, ["-e", probeScript, JSON.stringify(probes)]);
+/** Connects from inside the namespace, as root or (setpriv) as another account. */
+function probe(ns: string, probes: readonly Probe[], account?: string): ProbeResult[] {
+  const command = [process.execPath, "-e", probeScript, JSON.stringify(probes)];
+  const result = account
+    ? inNamespace(ns, "setpriv", [`--reuid=${account}`, `--regid=${account}`, "--clear-groups", ...command])
+    : inNamespace(ns, command[0]!, command.slice(1));
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout) as ProbeResult[];
 }
@@ -199,8 +203,12 @@ describe("the rendered nftables ruleset in a network namespace", () => {
       ...[53, 123, 5353].map((port) => ({ from: addresses.host4, to: addresses.admin4, protocol: "udp" as const, port })),
       ...[53, 123, 5353].map((port) => ({ from: addresses.host6, to: addresses.admin6, protocol: "udp" as const, port })),
     ];
-    const allowed = (p: Probe) => allowedOutboundPorts.some((r) => r.protocol === p.protocol && r.port === p.port);
-    expect(openOnes(probe(hostNs, probes))).toEqual(probes.filter(allowed).map((p) => `${p.from}->${p.protocol}/${p.port}`).sort());
+    const allowed = (p: Probe, account?: string) =>
+      allowedOutboundPorts.some((r) => r.protocol === p.protocol && r.port === p.port && (r.onlyAccount === undefined || r.onlyAccount === account));
+    expect(openOnes(probe(hostNs, probes))).toEqual(probes.filter((p) => allowed(p)).map((p) => `${p.from}->${p.protocol}/${p.port}`).sort());
+    // Delivery is Postfix's alone: root (above) cannot reach port 25, Postfix's account can.
+    expect(openOnes(probe(hostNs, probes, "postfix"))).toEqual(probes.filter((p) => allowed(p, "postfix")).map((p) => `${p.from}->${p.protocol}/${p.port}`).sort());
+    expect(allowedOutboundPorts.find((r) => r.port === 25)?.onlyAccount).toBe("postfix");
   });
 
   it("answers pings within the rate limit, over IPv4 and IPv6 (neighbour discovery passes both chains)", () => {

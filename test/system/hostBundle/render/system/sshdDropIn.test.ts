@@ -57,7 +57,7 @@ describe("OpenSSH 9.2's sshd with Debian's sshd_config and our drop-in", () => {
     const values = directives(effective.stdout);
     expect(Object.fromEntries([...values].filter(([k]) => [
       "passwordauthentication", "kbdinteractiveauthentication", "permitrootlogin", "maxauthtries", "logingracetime",
-      "allowusers", "authenticationmethods", "x11forwarding", "allowagentforwarding",
+      "allowusers", "authenticationmethods", "x11forwarding", "allowagentforwarding", "authorizedkeysfile", "exposeauthinfo",
     ].includes(k)))).toEqual({
       passwordauthentication: "no",
       kbdinteractiveauthentication: "no",
@@ -68,6 +68,9 @@ describe("OpenSSH 9.2's sshd with Debian's sshd_config and our drop-in", () => {
       authenticationmethods: "publickey",
       x11forwarding: "no",
       allowagentforwarding: "no",
+      // Root's file for the account only: ~/.ssh/authorized_keys is never read.
+      authorizedkeysfile: "/etc/ssh/penguinmails-authorized-keys/%u",
+      exposeauthinfo: "yes",
     });
     expect(values.get("kexalgorithms")).toBe(sshKexAlgorithms.join(","));
     expect(values.get("ciphers")).toBe(sshCiphers.join(","));

@@ -46,9 +46,19 @@ describe("renderDovecotConf", () => {
 
   it("authenticates from the passwd-file and stores mail as the one virtual user under /var/vmail", () => {
     expect(blockSettings(/^passdb$/)).toEqual({ driver: "passwd-file", args: `scheme=BLF-CRYPT username_format=%u ${hostLayout.dovecotPasswdFile}` });
-    expect(blockSettings(/^userdb$/)).toEqual({ driver: "static", args: `uid=5000 gid=5000 home=${hostLayout.mailStorageDir}/%d/%n` });
+    expect(blockSettings(/^userdb$/)).toEqual({
+      driver: "passwd-file",
+      args: `username_format=%u ${hostLayout.dovecotPasswdFile}`,
+      default_fields: `uid=5000 gid=5000 home=${hostLayout.mailStorageDir}/%d/%n`,
+    });
     expect(settings.get("mail_location")).toBe("maildir:~/Maildir");
     expect([settings.get("first_valid_uid"), settings.get("last_valid_uid")]).toEqual(["5000", "5000"]);
+  });
+
+  it("counts every mailbox against a quota and answers Postfix's RCPT check from inside its spool", () => {
+    expect(settings.get("mail_plugins")).toBe("$mail_plugins quota");
+    expect(blockSettings(/^plugin$/)).toMatchObject({ quota: "count:Mailbox", quota_rule: "*:storage=5120M", quota_grace: "10%%", quota_status_overquota: '"552 5.2.2 Mailbox is full"' });
+    expect(blockSettings(/^unix_listener \/var\/spool\/postfix\/private\/dovecot-quota-status$/)).toEqual({ mode: "0600", user: "postfix", group: "postfix" });
   });
 
   it("logs to the file fail2ban reads", () => {
@@ -63,17 +73,17 @@ describe("renderDovecotPasswdFile", () => {
     expect(entries(renderDovecotPasswdFile(mailTestContext({ alertEmail: "ops@platform.example", mailboxes: [] })))).toEqual([]);
   });
 
-  it("has one address:hash line per configured mailbox", () => {
-    const ctx = mailTestContext({ alertEmail: "alice@tenant-one.example", mailboxes: [mailbox("alice@tenant-one.example"), mailbox("bob@tenant-one.example")] });
+  it("has one address:hash line per configured mailbox, with its quota", () => {
+    const ctx = mailTestContext({ alertEmail: "alice@tenant-one.example", mailboxes: [mailbox("alice@tenant-one.example"), mailbox("bob@tenant-one.example", samplePasswordHash, 200)] });
     expect(entries(renderDovecotPasswdFile(ctx))).toEqual([
-      `alice@tenant-one.example:${samplePasswordHash}`,
-      `bob@tenant-one.example:${samplePasswordHash}`,
+      `alice@tenant-one.example:${samplePasswordHash}::::::userdb_quota_rule=*:storage=5120M`,
+      `bob@tenant-one.example:${samplePasswordHash}::::::userdb_quota_rule=*:storage=200M`,
     ]);
   });
 
   it("refuses a field that would add fields or accounts", () => {
     const ctx = mailTestContext({ alertEmail: "alice@tenant-one.example", mailboxes: [mailbox("alice@tenant-one.example")] });
-    const injected = { ...ctx, config: { ...ctx.config, mailboxes: [{ address: "alice@tenant-one.example", passwordHash: `${samplePasswordHash}\nmallory@x:{PLAIN}x` }] } };
+    const injected = { ...ctx, config: { ...ctx.config, mailboxes: [{ address: "alice@tenant-one.example", passwordHash: `${samplePasswordHash}\nmallory@x:{PLAIN}x`, quotaMegabytes: 1 }] } };
     expect(() => renderDovecotPasswdFile(injected)).toThrow(/colon or line break/);
   });
 });

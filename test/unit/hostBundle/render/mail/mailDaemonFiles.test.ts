@@ -10,9 +10,9 @@ const files = renderMailDaemonFiles(ctx);
 
 describe("renderMailDaemonFiles", () => {
   it("renders each daemon's files at their host paths, for the service that validates them", () => {
-    expect(files.map((f) => [f.path, f.service])).toEqual([
+    expect(files.filter((f) => f.service !== "rspamd").map((f) => [f.path, f.service])).toEqual([
       ["/etc/unbound/unbound.conf", "unbound"],
-      ["/etc/opendkim.conf", "opendkim"],
+      ["/etc/mta-sts-daemon.yml", "mta-sts-resolver"],
       ["/etc/postfix/postfwd.cf", "rate-limit-policy"],
       ["/etc/default/postfwd", "rate-limit-policy"],
       ["/etc/dovecot/dovecot.conf", "dovecot"],
@@ -22,7 +22,11 @@ describe("renderMailDaemonFiles", () => {
       [hostLayout.postfixMailboxMap, "postfix"],
       [hostLayout.postfixAliasMap, "postfix"],
       [hostLayout.postfixSenderMap, "postfix"],
+      [hostLayout.postfixSubmissionHeaderChecks, "postfix"],
     ]);
+    const rspamd = files.filter((f) => f.service === "rspamd").map((f) => f.path);
+    expect(rspamd.every((path) => path.startsWith(`${hostLayout.rspamdConfigDir}/`))).toBe(true);
+    expect(rspamd).toEqual(expect.arrayContaining([hostLayout.rspamdSenderMap, hostLayout.rspamdTenantDomainMap, "/etc/rspamd/rspamd.local.lua"]));
   });
 
   it("keeps the password hashes secret, readable by Dovecot's group only", () => {
@@ -32,7 +36,7 @@ describe("renderMailDaemonFiles", () => {
   });
 
   it("starts every file with the bundle header", () => {
-    for (const file of files) expect(file.content.startsWith(renderFileHeader(ctx, file.path)), file.path).toBe(true);
+    for (const file of files) expect(file.content.startsWith(renderFileHeader(ctx, file.path, file.path.endsWith(".lua") ? "--" : "#")), file.path).toBe(true);
   });
 
   it("passes the bundle's own file checks, DKIM keys included", () => {

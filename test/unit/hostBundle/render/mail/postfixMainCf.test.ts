@@ -3,6 +3,8 @@ import { smtpLimits } from "../../../../../baseline/abuse";
 import { forbiddenCipherClasses, tls12CipherSuites } from "../../../../../baseline/tls";
 import { hostLayout } from "../../../../../hostBundle/hostLayout";
 import { renderPostfixMainCf, submissionRestrictionParameters } from "../../../../../hostBundle/render/mail/postfixMainCf";
+import { postfixSpoolSockets } from "../../../../../hostBundle/render/mail/mailDaemonWiring";
+import { rspamdMilterSocket } from "../../../../../hostBundle/render/mail/rspamd";
 import { renderFileHeader } from "../../../../../hostBundle/renderContext";
 import { parsePostfixMainCf, postfixList } from "../../../../../hostBundle/parsers/postfix";
 import { mailbox, mailTestContext } from "../../../../support/hostBundle/render/mail/mailRenderFixture";
@@ -84,12 +86,22 @@ describe("renderPostfixMainCf", () => {
     expect(settings.get("smtp_tls_security_level")).toBe("dane");
   });
 
-  it("signs through the OpenDKIM milter and keeps mail flowing when it is down", () => {
-    expect(settings.get("smtpd_milters")).toBe("unix:opendkim/opendkim.sock");
+  it("has rspamd as its one milter, for SMTP, sendmail and its own bounces and notices, and holds mail when rspamd is down", () => {
+    expect(settings.get("smtpd_milters")).toBe(`unix:${postfixSpoolSockets.rspamdMilter}`);
+    expect(`${hostLayout.postfixSpoolDir}/${postfixSpoolSockets.rspamdMilter}`).toBe(rspamdMilterSocket);
     expect(settings.get("non_smtpd_milters")).toBe("$smtpd_milters");
-    expect(settings.get("milter_default_action")).toBe("accept");
+    expect(postfixList(settings.get("internal_mail_filter_classes"))).toEqual(["bounce", "notify"]);
+    expect(settings.get("milter_protocol")).toBe("6");
+    // Never pass inbound mail unchecked or submitted mail unsigned.
+    expect(settings.get("milter_default_action")).toBe("tempfail");
+    expect(settings.get("milter_macro_daemon_name")).toBe("$myhostname");
     // Locally, only root may submit through sendmail (and so get mail signed).
     expect(settings.get("authorized_submit_users")).toBe("root");
+  });
+
+  it("names the submission header checks, which drop the client's address from Received:", () => {
+    expect(settings.get(submissionRestrictionParameters.headerChecks)).toBe(`regexp:${hostLayout.postfixSubmissionHeaderChecks}`);
+    expect(settings.get("smtpd_sasl_authenticated_header")).toBe("no");
   });
 
   it("authenticates through Dovecot's socket inside Postfix's spool", () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { renderPostfixMainCf } from "../../../../../hostBundle/render/mail/postfixMainCf";
+import { hostLayout } from "../../../../../hostBundle/hostLayout";
+import { renderPostfixMainCf, submissionCleanupService } from "../../../../../hostBundle/render/mail/postfixMainCf";
 import { renderPostfixMasterCf } from "../../../../../hostBundle/render/mail/postfixMasterCf";
-import { parseOpendkimConf } from "../../../../../hostBundle/parsers/opendkim";
+import { originatingDaemonName, renderRspamdPolicyLua } from "../../../../../hostBundle/render/mail/rspamd/rspamdPolicyLua";
 import { parsePostfixMainCf, parsePostfixMasterCf, postfixList, type PostfixService } from "../../../../../hostBundle/parsers/postfix";
 import { mailTestContext } from "../../../../support/hostBundle/render/mail/mailRenderFixture";
-import { renderOpendkimConf } from "../../../../../hostBundle/render/mail/opendkimConf";
 
 const ctx = mailTestContext();
 const master = parsePostfixMasterCf(renderPostfixMasterCf(ctx));
@@ -63,13 +63,32 @@ describe("renderPostfixMasterCf", () => {
     expect(inetService("submission").overrides.has("smtpd_tls_wrappermode")).toBe(false);
   });
 
-  it("marks submissions ORIGINATING, which is exactly what OpenDKIM's MacroList signs", () => {
-    const macroList = parseOpendkimConf(renderOpendkimConf(ctx)).settings.get("macrolist");
-    for (const name of ["submission", "submissions"]) {
-      const daemonName = inetService(name).overrides.get("milter_macro_daemon_name");
-      expect(macroList).toBe(`daemon_name|${daemonName}`);
+  it("tags only the cleanup service ORIGINATING, the daemon_name rspamd.local.lua signs; no listener carries it", () => {
+    const cleanup = services.filter((s) => s.name === "cleanup" && s.type === "unix");
+    expect(cleanup).toHaveLength(1);
+    expect(cleanup[0]?.overrides.get("milter_macro_daemon_name")).toBe(originatingDaemonName);
+    expect(renderRspamdPolicyLua(ctx)).toContain(`local ORIGINATING = '${originatingDaemonName}'`);
+    // Submission is recognised by its SASL login: a listener tagged ORIGINATING would let an
+    // unauthenticated client on it be signed.
+    for (const name of ["smtp", "submission", "submissions"]) {
+      expect(effective(inetService(name), "milter_macro_daemon_name"), name).toBe(ctx.mailHostname);
     }
-    expect(inetService("smtp").overrides.has("milter_macro_daemon_name")).toBe(false);
+    expect(services.filter((s) => s.overrides.get("milter_macro_daemon_name") === originatingDaemonName).map((s) => s.name)).toEqual(["cleanup"]);
+  });
+
+  it("hands submitted mail to a cleanup service of its own, whose header checks touch only the top-level headers", () => {
+    for (const name of ["submission", "submissions"]) expect(inetService(name).overrides.get("cleanup_service_name"), name).toBe(submissionCleanupService);
+    expect(effective(inetService("smtp"), "cleanup_service_name")).toBeUndefined();
+    const own = services.filter((s) => s.name === submissionCleanupService);
+    expect(own).toHaveLength(1);
+    const service = own[0] as PostfixService;
+    // public (private n): smtpd reaches cleanup services through the public class.
+    expect(service).toMatchObject({ type: "unix", private: "n", command: "cleanup" });
+    expect(effective(service, "header_checks")).toBe(`regexp:${hostLayout.postfixSubmissionHeaderChecks}`);
+    // MIME part and attached message headers are in the DKIM body hash: never rewritten.
+    expect(service.overrides.get("mime_header_checks")).toBe("");
+    expect(service.overrides.get("nested_header_checks")).toBe("");
+    expect(service.overrides.has("milter_macro_daemon_name")).toBe(false);
   });
 
   it("runs postlogd unchrooted, so maillog_file receives every line", () => {

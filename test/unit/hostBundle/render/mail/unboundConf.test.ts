@@ -16,6 +16,10 @@ describe("renderUnboundConf", () => {
     expect(values("harden-dnssec-stripped")).toEqual(["yes"]);
   });
 
+  it("reads the root servers from dns-root-data's root.hints, not its compiled-in list", () => {
+    expect(values("root-hints")).toEqual(['"/usr/share/dns/root.hints"']);
+  });
+
   it("includes nothing else", () => {
     expect(lines.filter((l) => /^include/.test(l))).toEqual([]);
   });

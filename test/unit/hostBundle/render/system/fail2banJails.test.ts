@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { fail2ban } from "../../../../../baseline/abuse";
 import { publicInboundPorts, sshPort } from "../../../../../baseline/network";
 import { hostLayout } from "../../../../../hostBundle/hostLayout";
-import { fail2banBanMailActionName, renderFail2banBanMailAction } from "../../../../../hostBundle/render/system/fail2banBanMailAction";
+import { fail2banActionValueProblem, fail2banBanMailActionName, renderFail2banBanMailAction } from "../../../../../hostBundle/render/system/fail2banBanMailAction";
 import { fail2banJailNames, fail2banSender, renderFail2banJails } from "../../../../../hostBundle/render/system/fail2banJails";
+import { fail2banMailAuthFilterName } from "../../../../../hostBundle/render/system/fail2banMailAuthFilter";
+import type { HostRenderContext } from "../../../../../hostBundle/renderContext";
 import { systemTestContext } from "../../../../support/hostBundle/render/system/systemRenderFixture";
 
 /** `key = value` lines of one `[section]` of an INI text (continuation lines ignored). */
@@ -22,13 +24,14 @@ const ctx = systemTestContext({ alertEmail: "alerts@ops.tenant-one.example" });
 const jails = renderFail2banJails(ctx);
 
 describe("renderFail2banJails", () => {
-  it("enables exactly sshd, postfix, dovecot and recidive", () => {
+  it("enables exactly sshd, mail-auth and recidive, and no packaged postfix or dovecot jail", () => {
     const enabled = [...jails.matchAll(/^\[([a-z-]+)\]\nenabled = true$/gm)].map((m) => m[1]);
     expect(enabled).toEqual([...fail2banJailNames]);
+    expect([...jails.matchAll(/^\[([A-Za-z-]+)\]$/gm)].map((m) => m[1])).toEqual(["DEFAULT", ...fail2banJailNames]);
   });
 
   it("bans after the baseline's failures within its window, and repeat offenders for a day", () => {
-    for (const jail of ["sshd", "postfix", "dovecot"]) {
+    for (const jail of ["sshd", "mail-auth"]) {
       expect(section(jails, jail)).toMatchObject({
         maxretry: String(fail2ban.maxRetry),
         findtime: String(fail2ban.findTimeSeconds),
@@ -58,31 +61,55 @@ describe("renderFail2banJails", () => {
   it("reads each jail from a source that receives lines on Debian 12", () => {
     expect(section(jails, "sshd")).toMatchObject({ backend: "systemd" });
     expect(section(jails, "sshd").logpath).toBeUndefined();
-    expect(section(jails, "postfix")).toMatchObject({ logpath: hostLayout.postfixLog, backend: "polling", filter: "postfix[mode=auth]" });
-    expect(section(jails, "dovecot")).toMatchObject({ logpath: hostLayout.dovecotLog, backend: "polling" });
+    expect(section(jails, "mail-auth")).toMatchObject({ logpath: hostLayout.postfixLog, backend: "polling", filter: fail2banMailAuthFilterName });
+    // One jail, both logs: SMTP AUTH failures from Postfix's, IMAP failures from Dovecot's.
+    expect(jails).toContain(`logpath = ${hostLayout.postfixLog}\n          ${hostLayout.dovecotLog}\n`);
     expect(section(jails, "recidive")).toMatchObject({ logpath: hostLayout.fail2banLog, backend: "polling" });
   });
 
   it("bans SSH offenders from the SSH port and mail offenders from every public port", () => {
     expect(section(jails, "sshd").port).toBe(String(sshPort.port));
     const publicPorts = publicInboundPorts.map((r) => r.port).join(",");
-    expect(section(jails, "postfix").port).toBe(publicPorts);
-    expect(section(jails, "dovecot").port).toBe(publicPorts);
+    expect(section(jails, "mail-auth").port).toBe(publicPorts);
   });
 });
 
 describe("the ban mail action", () => {
   const action = renderFail2banBanMailAction(ctx);
+  const actionban = /^actionban = [\s\S]*?(?=^\S)/m.exec(action)?.[0] ?? "";
 
   it("sends with the local sendmail, runs no whois lookup and mails nothing on start or stop", () => {
-    expect(action).toMatch(/^before = sendmail-common\.conf$/m);
-    expect(action).toMatch(/\| <mailcmd>$/m);
+    expect(actionban).toMatch(/\| \/usr\/sbin\/sendmail -i -f '<sender>' -- '<dest>'\n$/);
     expect(action).not.toMatch(/whois/);
     expect(section(action, "Definition")).toMatchObject({ actionstart: "", actionstop: "", norestored: "1" });
   });
 
-  it("prints the attacker-controlled log lines with %s, never as a printf format or %b argument", () => {
-    expect(action).toContain(`printf '%%s\\n' "<matches>"`);
-    expect(action.split("\n").filter((l) => l.includes("<matches>") && !l.startsWith("#"))).toHaveLength(1);
+  it("includes no sendmail-common.conf, whose <mailcmd> pastes <sender> and <dest> unquoted", () => {
+    const settings = action.split("\n").filter((l) => !l.startsWith("#")).join("\n");
+    expect(settings).not.toMatch(/^before\s*=/m);
+    expect(settings).not.toMatch(/^\[INCLUDES\]/m);
+    expect(settings).not.toContain("<mailcmd>");
+    expect(settings).not.toContain("<sendername>");
+  });
+
+  it("single-quotes every static tag and double-quotes every ticket value, each a %s argument of printf", () => {
+    const tags = [...actionban.matchAll(/(.)<([a-z-]+)>(.)/g)].map(([, before, tag, after]) => ({ tag, quoted: `${before}${after}` }));
+    for (const { tag, quoted } of tags) {
+      const ticketValue = ["ip", "bantime", "failures", "matches"].includes(tag ?? "");
+      expect(quoted, tag).toBe(ticketValue ? '""' : "''");
+    }
+    expect(new Set(tags.map((t) => t.tag))).toEqual(new Set(["name", "ip", "fq-hostname", "sender", "dest", "bantime", "failures", "matches"]));
+    // printf's formats are literal single-quoted text: no tag is ever part of one.
+    for (const format of actionban.matchAll(/printf '([^']*)'/g)) expect(format[1]).not.toMatch(/<[a-z-]+>/);
+    expect(actionban).not.toMatch(/%b/);
+  });
+
+  it("refuses a value the action cannot quote, and quotes any other literally", () => {
+    for (const bad of ["a'b@x.example", 'a"b@x.example', "a%b@x.example", "a\\b@x.example", "a b@x.example", "a\nb@x.example", ""]) {
+      expect(fail2banActionValueProblem(bad), JSON.stringify(bad)).toBeDefined();
+    }
+    expect(fail2banActionValueProblem("`touch$IFS/tmp/pwned`$(id)@tenant.example")).toBeUndefined();
+    const hostile: HostRenderContext = { ...ctx, config: { ...ctx.config, alertEmail: "x'$(id)'@tenant.example" } };
+    expect(() => renderFail2banJails(hostile)).toThrow(/destemail .* has "'"/);
   });
 });

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
       directory: lab.directoryUrl,
       directoryCaPem: lab.caPem,
       accountKeyPem,
+      privateKeyPem: crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       contactEmail: "hostmaster@acme.test",
       domains,
       solver: lab.solverConfig(),

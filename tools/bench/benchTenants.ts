@@ -9,11 +9,12 @@ import { namespaceConfig, readStackConfig } from "../mockRuntime/stackConfig";
 
 export const projectDir = resolve(__dirname, "../..");
 
-/** The dev stack's tenant, repeated under distinct domains. */
+/** The dev stack's tenant, repeated under distinct domains (every in-domain address moved along). */
 export function benchTenantConfigs(count: number): TenantConfig[] {
-  const raw = namespaceConfig(readStackConfig(projectDir, "dev"), configNamespace);
+  const raw = JSON.stringify(namespaceConfig(readStackConfig(projectDir, "dev"), configNamespace));
+  const devDomain = JSON.parse(raw).domain as string;
   return Array.from({ length: count }, (_, i) => {
-    const result = parseTenantConfig({ ...raw, domain: `tenant-${i + 1}.example` });
+    const result = parseTenantConfig(JSON.parse(raw.split(devDomain).join(`tenant-${i + 1}.example`)) as Record<string, unknown>);
     if (!result.ok) throw new Error(result.problems.map((p) => `${p.key}: ${p.message}`).join("\n"));
     return result.config;
   });

@@ -33,3 +33,21 @@ export function parseCommandLine(command: Command, argv: readonly string[], usag
     throw error;
   }
 }
+
+/** What a tool prints and exits with when its main throws. */
+export interface ToolFailure {
+  readonly exitCode: number;
+  readonly message: string;
+}
+
+/** Runs a tool's main: exits with the code it returns, or prints its failure's message and exits with that failure's code. */
+export function runTool(main: () => Promise<number>, describeFailure: (error: unknown) => ToolFailure): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const { exitCode, message } = describeFailure(error);
+      console.error(message);
+      process.exit(exitCode);
+    },
+  );
+}

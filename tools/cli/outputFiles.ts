@@ -45,8 +45,9 @@ function checkedParent(option: string, target: string): string {
   if (isKernelFileSystem(parent)) throw new OutputPathError(option, target, `${parent} is a kernel file system, not a place for files`);
   try {
     fs.accessSync(parent, fs.constants.W_OK);
-  } catch {
-    throw new OutputPathError(option, target, `cannot write in ${parent} (permission denied)`);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === "EROFS" ? "a read-only file system" : "permission denied";
+    throw new OutputPathError(option, target, `cannot write in ${parent} (${why})`);
   }
   return parent;
 }

@@ -2,6 +2,7 @@ import { createHash, X509Certificate } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { mockCertificatePem, mockKeyMaterial } from "./mockKeyMaterial";
 import { mockPrivateKey } from "./mockKeys";
+import { mockAcmeAccount, mockCertificateKeySet, mockHostKeyPin, mockZoneDnssec } from "./trustChainMocks";
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
@@ -59,6 +60,10 @@ const computedOutputs: Record<string, (inputs: State, name: string) => { id?: st
     };
   },
   "cloudflare:index/zoneSetting:ZoneSetting": (inputs) => ({ id: String(inputs.settingId), state: { editable: true } }),
+  "pulumi-nodejs:dynamic/certificate:CertificateKeySet": mockCertificateKeySet,
+  "pulumi-nodejs:dynamic/certificate:AcmeAccount": mockAcmeAccount,
+  "pulumi-nodejs:dynamic/host:HostKeyPin": mockHostKeyPin,
+  "cloudflare:index/zoneDnssec:ZoneDnssec": mockZoneDnssec,
 };
 
 function uuidFrom(text: string): string {

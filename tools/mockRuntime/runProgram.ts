@@ -122,6 +122,9 @@ export async function runProgramWithMocks(options: MockRunOptions): Promise<Mock
     ]);
   } finally {
     stopWaiting();
+    // A failing program leaves promises that reject a turn later (the stack's outputs): they are
+    // this run's, so the listener stays until they have surfaced, or the next run would take them.
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolveTurn) => setImmediate(resolveTurn));
     process.off("unhandledRejection", onRejection);
   }
   if (rejections.length > 0) throw rejections[0];

@@ -1,6 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodeConfigValue } from "../../components/loadTenantConfig";
+import { nestedSecretStandIn, wholeSecretStandIn } from "./secretStandIns";
 import { readYamlMapping, YamlFileError } from "./yamlFile";
 
 export interface StackConfig {
@@ -34,6 +35,24 @@ function encode(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+function isEncrypted(value: unknown): value is { secure: unknown } {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && "secure" in value;
+}
+
+/** The value with every encrypted part inside it replaced by its stand-in; whether it held one. */
+function withNestedStandIns(value: unknown, path: (string | number)[] = []): { value: unknown; secret: boolean } {
+  if (isEncrypted(value)) return { value: nestedSecretStandIn(path, String(value.secure)), secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => withNestedStandIns(item, [...path, i]));
+    return { value: items.map((item) => item.value), secret: items.some((item) => item.secret) };
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).map(([key, item]) => [key, withNestedStandIns(item, [...path, key])] as const);
+    return { value: Object.fromEntries(entries.map(([key, item]) => [key, item.value])), secret: entries.some(([, item]) => item.secret) };
+  }
+  return { value, secret: false };
+}
+
 /**
  * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI would for `pulumi preview`:
  * project-level defaults first, stack values over them.
@@ -61,12 +80,15 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
   if (typeof stackConfig !== "object" || Array.isArray(stackConfig)) throw new StackConfigError(`${stackFile}: "config" must be a mapping`);
   for (const [key, value] of Object.entries(stackConfig as Record<string, unknown>)) {
     const qualified = qualify(key, project);
-    if (typeof value === "object" && value !== null && "secure" in value) {
-      values[qualified] = "[secret]";
+    if (isEncrypted(value)) {
+      values[qualified] = wholeSecretStandIn;
       secretKeys.push(qualified);
-    } else {
-      values[qualified] = encode(value);
+      continue;
     }
+    // A secret set inside a list or map makes the whole key secret, as the engine does.
+    const standIn = withNestedStandIns(value);
+    values[qualified] = encode(standIn.value);
+    if (standIn.secret) secretKeys.push(qualified);
   }
   return { project, stack, values, secretKeys };
 }
@@ -78,4 +100,19 @@ export function namespaceConfig(stackConfig: StackConfig, namespace: string): Re
       .filter(([key]) => key.startsWith(`${namespace}:`))
       .map(([key, value]) => [key.slice(namespace.length + 1), decodeConfigValue(value)]),
   );
+}
+
+/** A stack file's name: Pulumi.<stack>.yaml or .yml. */
+const stackFilePattern = /^Pulumi\.(.+)\.ya?ml$/;
+
+/** Every stack with a Pulumi.<stack>.yaml in the program directory, sorted by name. */
+export function listStacks(programDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(programDir);
+  } catch (error) {
+    throw new StackConfigError(`${programDir}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const stacks = names.map((name) => stackFilePattern.exec(name)?.[1]).filter((stack): stack is string => stack !== undefined);
+  return [...new Set(stacks)].sort();
 }

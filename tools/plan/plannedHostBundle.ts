@@ -32,7 +32,8 @@ export function plannedHostBundle(result: MockRunResult, stackConfig: StackConfi
       .map((key) => [key.name.slice(dkimComponent.name.length + 1), outputsOf(key).privateKeyPem]),
   );
   const issued = outputsOf(certificate);
-  const bundle = buildHostBundle(tenantHostRenderContext(config), {
+  const deployKeys = result.resources.filter((r) => r.type === "tls:index/privateKey:PrivateKey" && r.name.endsWith("-deploy-key")).map((key) => outputsOf(key).publicKeyOpenssh!);
+  const bundle = buildHostBundle(tenantHostRenderContext(config, deployKeys), {
     dkimPrivateKeyPems,
     tlsCertificate: { fullchainPem: `${issued.certificatePem}${issued.chainPem ?? ""}`, privateKeyPem: issued.privateKeyPem },
   });

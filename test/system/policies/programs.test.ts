@@ -101,6 +101,9 @@ const insecure: Array<[string, string[], string[]]> = [
 ];
 for (const [fixture, extra] of insecure) plan(fixture, ["--program", `${fixtures}/${fixture}`, "--stack", "test", ...extra]);
 plan("secure-raw", ["--program", `${fixtures}/secure-raw`, "--stack", "test"]);
+plan("never-resolves", ["--program", `${fixtures}/never-resolves`, "--stack", "test"]);
+plan("pending-resource", ["--program", `${fixtures}/pending-resource`, "--stack", "test", "--timeout", "3"]);
+plan("type-error", ["--program", `${fixtures}/type-error`, "--stack", "test"]);
 
 describe("insecure programs are caught by the policy that should catch them", () => {
   it.each(insecure)("%s", (fixture, _extra, expected) => {
@@ -222,6 +225,31 @@ describe("programs that fail give a clear error and a non-zero exit", () => {
     expect(missing.stderr).toBe(`error: no stack file Pulumi.prod.yaml in ${join(projectDir, fixtures, "spf-plus-all")}\n`);
     const noStack = policy("no-stack");
     expect(noStack.code).toBe(2);
-    expect(noStack.stderr).toMatch(/^--stack is required\n\nusage: npm run policy/);
+    expect(noStack.stderr).toBe("error: required option '--stack <name>' not specified (npm run policy -- --help for usage)\n");
   });
 });
+
+describe("a program that does not finish, or would not compile, never passes", () => {
+  it("a program whose promise never settles is reported, not taken for an empty pass", () => {
+    const run = policy("never-resolves");
+    expect(run.code).toBe(5);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe("error: the program stopped without finishing: nothing is left to wait for; no resource is pending (the program's own promise never settled)\n");
+    expect(run.json).toBeUndefined();
+  });
+
+  it("a program kept alive by a timer stops at --timeout, naming the resource still pending", () => {
+    const run = policy("pending-resource");
+    expect(run.code).toBe(5);
+    expect(run.stderr).toBe('error: the program did not finish within 3 s; still pending: digitalocean:index/tag:Tag "waiting"\n');
+    expect(run.json).toBeUndefined();
+  });
+
+  it("a program with a type error is refused before it runs, as pulumi preview refuses it", () => {
+    const run = policy("type-error");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: the program in test\/system\/policies\/fixtures\/type-error has 1 type error, which pulumi preview would refuse to run:\n {2}test\/system\/policies\/fixtures\/type-error\/index\.ts:6:\d+: TS2322: /);
+  });
+});
+

@@ -52,16 +52,16 @@ describe("readableBundleTree", () => {
       "apply-settings.sh",
       "apply.sh",
       "files/etc/nftables.conf",
-      "files/etc/opendkim/keys/mail.private",
       "files/etc/postfix/main.cf",
+      "files/etc/rspamd/dkim/mail.key",
       "files/var/www/mta-sts/.well-known/mta-sts.txt",
       "manifest.json",
       "manifest.tsv",
     ]);
     for (const entry of tree) expect(entry.content, entry.path).not.toContain("PRIVATE KEY");
     const secret = bundle.manifest.files.find((f) => f.secret)!;
-    expect(tree.find((e) => e.path === "files/etc/opendkim/keys/mail.private")!.content).toBe(
-      `# /etc/opendkim/keys/mail.private: secret, not written here. It ships to the host only inside the bundle (sha256 ${secret.sha256}).\n`,
+    expect(tree.find((e) => e.path === "files/etc/rspamd/dkim/mail.key")!.content).toBe(
+      `# /etc/rspamd/dkim/mail.key: secret, not written here. It ships to the host only inside the bundle (sha256 ${secret.sha256}).\n`,
     );
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dkimPrivateKeyPath, hostLayout } from "../../../hostBundle/hostLayout";
 
 const projectDir = resolve(__dirname, "../../..");
 const tsx = join(projectDir, "node_modules/.bin/tsx");
@@ -41,6 +42,11 @@ describe("npm run plan", () => {
     expect(run.stdout).toMatch(/^\+ +pulumi:pulumi:Stack +penguinmails-mail-dev$/m);
     expect(run.stdout).toMatch(/^\+ +digitalocean:index\/droplet:Droplet +tenant-one-example-host-droplet$/m);
     expect(run.stdout).toMatch(/^ +name: "mail\.tenant-one\.example"$/m);
+    // The trust chain: the zone signed, DANE for each certificate key slot, CAA bound to the ACME account, and the registrar's DS.
+    expect(run.stdout).toMatch(/^\+ +cloudflare:index\/zoneDnssec:ZoneDnssec +tenant-one-example-dns-dnssec$/m);
+    expect(run.stdout.match(/^ +content: "3 1 1 [0-9a-f]{64}"$/gm)).toHaveLength(3);
+    expect(run.stdout).toMatch(/^ +content: "0 issue \\"letsencrypt\.org; validationmethods=dns-01; accounturi=https:\/\/acme-v02\.api\.letsencrypt\.org\/acme\/acct\/\d+\\""$/m);
+    expect(run.stdout).toMatch(/^ +dnssecNotice: "Publish dnssecDsRecord as the DS record at the domain's registrar/m);
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
 
     const captured = JSON.parse(readFileSync(jsonFile, "utf8"));
@@ -63,7 +69,7 @@ describe("npm run plan", () => {
     const hash = /hostBundleHash: "([0-9a-f]{64})"/.exec(run.stdout)?.[1];
     expect(hash).toBeDefined();
     const secretFiles = (manifest.files as Array<{ path: string; secret?: boolean }>).filter((f) => f.secret).map((f) => f.path);
-    expect(secretFiles).toEqual(expect.arrayContaining(["/etc/opendkim/keys/pm202611.private", "/etc/penguinmails/tls/privkey.pem"]));
+    expect(secretFiles).toEqual(expect.arrayContaining([dkimPrivateKeyPath("pm202611"), hostLayout.tls.privateKey]));
     for (const path of secretFiles) expect(readFileSync(join(outDir, "files", path), "utf8")).not.toMatch(/PRIVATE KEY/);
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
   });
@@ -93,6 +99,22 @@ describe("npm run plan", () => {
       "  penguinmails-mail:adminSshPublicKeys: needs at least one admin SSH public key",
       "  penguinmails-mail:domain: label \"-bad\" starts or ends with a hyphen",
     ]);
+  });
+
+  it("refuses a key in a misspelt namespace, a prototype key and an alias bomb, naming each, before declaring anything", () => {
+    const good = readFileSync(join(projectDir, "Pulumi.dev.yaml"), "utf8");
+    const typo = plan("--stack", "t", "--program", programWithStack(`${good}  penguinmail-mail:dmarc:\n    phase: reject\n`));
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^ {2}penguinmail-mail:dmarc: is in no namespace this program or its providers read/m);
+    const proto = plan("--stack", "t", "--program", programWithStack(`${good}  penguinmails-mail:__proto__:\n    polluted: true\n`));
+    expect(proto.code).toBe(2);
+    expect(proto.stderr).toMatch(/^ {2}penguinmails-mail:__proto__: is a reserved JavaScript property name, never a setting$/m);
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `${"bcdefghi"[i]}: &${"bcdefghi"[i]} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)];
+    const started = Date.now();
+    const bomb = plan("--stack", "t", "--program", programWithStack(`config:\n${levels.map((l) => `  ${l}`).join("\n")}\n`));
+    expect(bomb.code).toBe(2);
+    expect(bomb.stderr).toMatch(/^error: .*Pulumi\.t\.yaml: Excessive alias count indicates a resource exhaustion attack\n$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("shows the policy pack's report and fails on a mandatory violation", () => {

@@ -16,6 +16,10 @@ export async function tenantStackProgram() {
     mtaStsPolicyId: server.mtaStsPolicyId,
     dnsRecords: server.dnsRecords,
     certificateNotAfter: server.certificateNotAfter,
+    dnssecDsRecord: server.dnssecDsRecord,
+    dnssecNotice: server.dnssecNotice,
+    acmeAccountUri: server.acmeAccountUri,
+    hostKeyFingerprint: server.hostKeyFingerprint,
     hostBundleHash: server.hostBundleHash,
   };
 }

@@ -162,3 +162,21 @@ export function skipUnreadStackCaptures(): void {
   };
   debuggable.debuggablePromise = Object.assign(withoutStack, { withoutStack: true });
 }
+
+/**
+ * A dynamic resource carries its provider's code as the input `__provider`, which the SDK makes by
+ * serializing the provider's closure (inspector, a TypeScript parse, a walk of the npm dependency
+ * tree): over a second per process. Offline nothing runs that code, so the offline tools have
+ * every dynamic resource register `placeholder` instead. runtime/closure/serializeClosure is not
+ * exported; the dynamic module calls its serializeFunction through the module object.
+ */
+export function replaceDynamicProviderSerialization(placeholder: string): void {
+  const serializeClosure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+    serializeFunction(func: unknown, args?: unknown): Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
+  };
+  if (typeof serializeClosure.serializeFunction !== "function") {
+    const { pulumi } = pulumiSdkVersions();
+    throw new Error(`@pulumi/pulumi ${pulumi} has no runtime/closure/serializeClosure.serializeFunction; revisit replaceDynamicProviderSerialization`);
+  }
+  serializeClosure.serializeFunction = async () => ({ text: placeholder, exportName: "handler", containsSecrets: false });
+}

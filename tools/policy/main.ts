@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { Option, parseCommandLine, toolCommand } from "../cli/command";
+import { Option, parseCommandLine, toolCommand, runTool } from "../cli/command";
 import { checkOutputFile, writeFileAtomically } from "../cli/outputFiles";
 import { secondsValue, stackNameValue } from "../cli/optionValues";
 import { defaultProgramTimeoutMs } from "../mockRuntime/runProgram";
@@ -80,11 +80,4 @@ process.on("unhandledRejection", (reason) => {
   process.exit(toolExitCodes.invalidInput);
 });
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const { exitCode, message } = describeFailure(error);
-    console.error(message);
-    process.exit(exitCode);
-  },
-);
+runTool(main, describeFailure);

@@ -3,7 +3,7 @@
  * `pulumi preview --policy-pack policies`: @pulumi/pulumi's run-policy-pack compiles
  * policies/index.ts with ts-node, serves the pack over gRPC and prints its port; the engine then
  * configures it and sends one `analyze` per resource and one `analyzeStack`. The in-process runner
- * (evaluate.ts) is tested against it (test/policies/realPack.test.ts) and measured against it
+ * (evaluate.ts) is tested against it (test/unit/policies/realPack.test.ts) and measured against it
  * (tools/bench/policyRunner.ts).
  */
 

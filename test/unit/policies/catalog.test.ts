@@ -7,7 +7,7 @@ import { isStackPolicy } from "../../../policies/common";
 import { mailSecurityPolicies, policyGroups } from "../../../policies/pack";
 import { assertSupportedSchema } from "../../../tools/policy/configSchema";
 import { resolvePolicyPackConfig } from "../../../tools/policy/packConfig";
-import { catalogPath, renderPolicyCatalog } from "../../../tools/policy/renderCatalog";
+import { catalogPath, renderPolicyCatalog } from "../../../tools/docs/policyCatalog";
 
 const projectDir = resolve(__dirname, "../../..");
 
@@ -29,6 +29,7 @@ describe("the policy definitions", () => {
     const byLevel = (level: string) => mailSecurityPolicies.filter((p) => p.enforcementLevel === level).map((p) => p.name).sort();
     expect(byLevel("mandatory")).toEqual([
       "acme-certificate-key-type",
+      "caa-account-binding",
       "cloudflare-zone-min-tls-version",
       "digitalocean-droplet-firewall-coverage",
       "digitalocean-droplet-user-data-secrets",
@@ -38,12 +39,18 @@ describe("the policy definitions", () => {
       "dkim-key-strength",
       "dmarc-record-valid",
       "dmarc-single-record",
+      "dnssec-for-tlsa",
+      "host-bundle-ban-action-quoting",
       "host-bundle-nftables-ports",
+      "host-bundle-resolver-pinned",
       "host-bundle-smtp-auth-and-relay",
       "host-bundle-tls-listeners",
+      "remote-command-host-key",
+      "report-addresses-delivered",
       "spf-record-valid",
       "spf-single-record",
       "tls-private-key-strength",
+      "tlsa-matches-certificate-keys",
     ]);
     expect(byLevel("advisory")).toEqual([
       "cloudflare-zone-https-settings",
@@ -59,6 +66,10 @@ describe("the policy definitions", () => {
       "spf-single-record",
       "dmarc-single-record",
       "mail-domain-security-records",
+      "report-addresses-delivered",
+      "dnssec-for-tlsa",
+      "tlsa-matches-certificate-keys",
+      "caa-account-binding",
     ]);
   });
 
@@ -79,7 +90,7 @@ describe("the policy definitions", () => {
   });
 
   it("are grouped one module per service, and index.ts only constructs the pack from them", () => {
-    expect(policyGroups.map((g) => g.module)).toEqual(["policies/tls.ts", "policies/acme.ts", "policies/digitalocean.ts", "policies/cloudflare.ts", "policies/dns.ts", "policies/hostBundle.ts"]);
+    expect(policyGroups.map((g) => g.module)).toEqual(["policies/tls.ts", "policies/acme.ts", "policies/digitalocean.ts", "policies/cloudflare.ts", "policies/dns.ts", "policies/hostBundle.ts", "policies/mailRouting.ts", "policies/trustChain.ts"]);
     const index = readFileSync(join(projectDir, "policies/index.ts"), "utf8");
     const code = index.split("\n").filter((line) => line.trim() !== "" && !line.trim().startsWith("//"));
     expect(code).toEqual([

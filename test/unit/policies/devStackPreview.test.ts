@@ -23,7 +23,7 @@ describe("the dev stack in preview", () => {
   it("has no mandatory violation, and says which policies could not run on which record", () => {
     expect(result.report.mandatoryCount).toBe(0);
     const cannotRun = result.report.diagnostics.filter((d) => d.message.startsWith("can't run "));
-    expect(cannotRun.every((d) => d.enforcementLevel === "advisory" && / during preview: string value at \.(content|userData|source) can't be known during preview$/.test(d.message))).toBe(true);
+    expect(cannotRun.every((d) => d.enforcementLevel === "advisory" && / during preview: string value at \.(content|userData|source|connection|keyType|data\.value|data\.certificate) can't be known during preview$/.test(d.message))).toBe(true);
     expect(cannotRun.map((d) => `${d.policyName} ${d.urn?.split("::").pop() ?? "(stack)"}`)).toEqual([
       // The user data carries Pulumi's deploy key, generated during the update.
       "digitalocean-droplet-user-data-secrets tenant-one-example-host-droplet",
@@ -35,11 +35,27 @@ describe("the dev stack in preview", () => {
       "spf-record-valid tenant-one-example-dns-helo-spf",
       "spf-softfail tenant-one-example-dns-helo-spf",
       "dns-txt-content-valid tenant-one-example-dns-helo-spf",
+      // The host key is pinned once the droplet exists.
+      "remote-command-host-key tenant-one-example-host-config-upload-dir",
+      // The certificate's key type is the key set's current key's, generated during the update.
+      "acme-certificate-key-type tenant-one-example-tls-certificate",
       // The bundle carries the DKIM keys and the certificate.
       "host-bundle-tls-listeners tenant-one-example-host-config-upload",
       "host-bundle-smtp-auth-and-relay tenant-one-example-host-config-upload",
       "host-bundle-nftables-ports tenant-one-example-host-config-upload",
+      "host-bundle-ban-action-quoting tenant-one-example-host-config-upload",
+      "host-bundle-resolver-pinned tenant-one-example-host-config-upload",
+      "remote-command-host-key tenant-one-example-host-config-upload",
+      "remote-command-host-key tenant-one-example-host-config-apply",
       "spf-single-record (stack)",
+      // The CAA issue record names the ACME account, registered during the update.
+      "mail-domain-security-records (stack)",
+      // The Postfix tables the report addresses resolve through ship in the same bundle.
+      "report-addresses-delivered (stack)",
+      // The TLSA records carry the certificate keys' digests, generated during the update.
+      "dnssec-for-tlsa (stack)",
+      "tlsa-matches-certificate-keys (stack)",
+      "caa-account-binding (stack)",
     ]);
   });
 

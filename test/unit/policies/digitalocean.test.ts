@@ -104,6 +104,28 @@ describe("digitalocean-firewall-ssh-sources", () => {
     ]);
   });
 
+  it("flags SSH opened to the internet in pieces: halves, wide prefixes and IPv4 through IPv6 ranges, counted over every rule", async () => {
+    const found = await violations(firewallSshSources, [
+      firewall({
+        inboundRules: [
+          { protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/1"] },
+          { protocol: "tcp", portRange: "22", sourceAddresses: ["128.0.0.0/1", "::ffff:0:0/96", "2002::/16", "64:ff9b::/96"] },
+          { protocol: "tcp", portRange: "22", sourceAddresses: ["2000::/3"] },
+        ],
+      }),
+    ]);
+    expect(found).toEqual([
+      'inbound rule 2 (tcp 22) admits SSH (port 22) from "::ffff:0:0/96", which overlaps IPv4-mapped addresses (RFC 4291): IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.',
+      'inbound rule 2 (tcp 22) admits SSH (port 22) from "2002::/16", which overlaps 6to4 (RFC 3056): IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.',
+      'inbound rule 2 (tcp 22) admits SSH (port 22) from "64:ff9b::/96", which overlaps the NAT64 well-known prefix (RFC 6052): IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.',
+      'inbound rule 3 (tcp 22) admits SSH (port 22) from "2000::/3", which overlaps 6to4 (RFC 3056): IPv4 addresses reach SSH through it. Fix: list IPv4 sources as IPv4 blocks.',
+      "the SSH rules together admit 4294967296 IPv4 addresses, more than a /16 (65536). Fix: list only the admin and deploy CIDRs, or raise ipv4Prefix in this stack's policy config after review.",
+    ]);
+    const wide = firewall({ inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/12", "2001:db8::/30"] }] });
+    expect(await violations(firewallSshSources, [wide])).toHaveLength(2);
+    expect(await violations(firewallSshSources, [wide], { ipv4Prefix: 12, ipv6Prefix: 30 })).toEqual([]);
+  });
+
   it("follows a configured SSH port", async () => {
     const rules = [{ protocol: "tcp", portRange: "22", sourceAddresses: anywhere }, { protocol: "tcp", portRange: "2222", sourceAddresses: anywhere }];
     const found = await violations(firewallSshSources, [firewall({ inboundRules: rules })], { sshPort: 2222 });

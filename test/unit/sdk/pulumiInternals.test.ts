@@ -11,6 +11,7 @@ import {
   isAnalyzerUnknownValueError,
   mockResourceMonitor,
   pulumiSdkVersions,
+  replaceDynamicProviderSerialization,
   serializeWireProperties,
   skipUnreadStackCaptures,
   waitForRpcs,
@@ -84,6 +85,13 @@ describe(`the reaches into ${sdk}`, () => {
     expect(resourceModule.Resource.stackTrace(0), `${sdk}: Resource.stackTrace`).toEqual([]);
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> };
     expect(await debuggable.debuggablePromise(Promise.resolve(7), "test"), `${sdk}: runtime/debuggable debuggablePromise`).toBe(7);
+  });
+
+  it("replaces the dynamic provider's serialization with a placeholder (tools/mockRuntime/dynamicProviderCode.ts)", async () => {
+    const serializeClosure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction(f: unknown): Promise<{ text: string }> };
+    expect((await serializeClosure.serializeFunction(() => 1)).text, `${sdk}: runtime/closure/serializeClosure serializeFunction`).toMatch(/exports\.handler/);
+    replaceDynamicProviderSerialization("placeholder");
+    expect((await serializeClosure.serializeFunction(() => 1)).text).toBe("placeholder");
   });
 
   it("wraps props in the analyzer's proxy, whose unknown reads throw its UnknownValueError", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildCaaRecords, formatCaaRecord, parseCaaRecord, validateCaaRecords, type CaaRecordData } from "../../../../baseline/dns/caa";
+import { buildCaaRecords, caaPermitsIssuance, formatCaaRecord, parseCaaRecord, validateCaaRecords, type CaaRecordData } from "../../../../baseline/dns/caa";
 
 const accountUri = "https://acme-v02.api.letsencrypt.org/acme/acct/123456789";
 
@@ -97,5 +97,24 @@ describe("validateCaaRecords failures", () => {
       'CAA: no "issue" record, so every CA may issue certificates for this name',
     ]);
     expect(validateCaaRecords([])).toEqual([]);
+  });
+});
+
+describe("caaPermitsIssuance: what a CA decides (RFC 8659 4, RFC 8657)", () => {
+  const records = buildCaaRecords({ issuer: "letsencrypt.org", validationMethods: ["dns-01"], accountUri, iodef: "mailto:security@tenant-one.example" });
+  const request = { issuer: "letsencrypt.org", accountUri, validationMethod: "dns-01" };
+
+  it("lets only our account at our CA issue, by DNS-01, and no one issue a wildcard", () => {
+    expect(caaPermitsIssuance(records, request)).toBe(true);
+    expect(caaPermitsIssuance(records, { ...request, issuer: "LetsEncrypt.org" })).toBe(true);
+    expect(caaPermitsIssuance(records, { ...request, accountUri: "https://acme-v02.api.letsencrypt.org/acme/acct/1" })).toBe(false);
+    expect(caaPermitsIssuance(records, { ...request, validationMethod: "http-01" })).toBe(false);
+    expect(caaPermitsIssuance(records, { ...request, issuer: "pki.goog" })).toBe(false);
+    expect(caaPermitsIssuance(records, { ...request, wildcard: true })).toBe(false);
+  });
+
+  it("lets any CA issue without an issue record, and any account where the record names none", () => {
+    expect(caaPermitsIssuance([{ flags: 0, tag: "iodef", value: "mailto:a@example.com" }], request)).toBe(true);
+    expect(caaPermitsIssuance([{ flags: 0, tag: "issue", value: "letsencrypt.org" }], { ...request, accountUri: "https://other.example/acct/2" })).toBe(true);
   });
 });

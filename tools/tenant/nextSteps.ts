@@ -44,7 +44,12 @@ export function renderNextSteps(input: NextStepsInput): string {
       "Ask DigitalOcean support to lift the SMTP block on the account (Support -> Contact -> \"Unblock SMTP port 25\"):",
       "     new accounts cannot send to port 25, so no mail leaves the droplet until they do.",
     ],
-    ["Check the stack offline, then preview it against the cloud with the policy pack:", `     npm run plan -- ${stack}`, `     pulumi preview ${stack} --diff --policy-pack policies`],
+    [
+      "Check the stack offline, boot it in the lab and probe it from outside (as root; needs no account nor secret), then preview it against the cloud with the policy pack:",
+      `     npm run plan -- ${stack}`,
+      `     sudo npm run lab -- ${stack}`,
+      `     pulumi preview ${stack} --diff --policy-pack policies`,
+    ],
   ];
   if (input.zoneSigned) {
     steps.push([

@@ -37,12 +37,43 @@ export interface LabConfigInputs {
   readonly adminAddress: AddressPair;
 }
 
+/** A stand-in for the ACME DNS token: the lab's DNS-01 goes to its own knot, never to Cloudflare. */
+const labDnsTokenStandIn = "lab-stand-in-never-sent-to-cloudflare";
+/** For a mailbox whose hash is not set yet (the hash of a discarded random password); labConfig replaces every hash. */
+const labPasswordHashStandIn = "{BLF-CRYPT}$2y$12$vzeiksn3xnyQN9tRdRYeA.YwQdKXXy1x2S3ad1WO8/a2EodLUOxoO";
+
+/**
+ * The stack's raw config with stand-ins for the secrets a new stack may not have yet (tenant:new
+ * writes none; they are set with `pulumi config set --secret`): the lab needs neither the
+ * Cloudflare token nor the mailbox hashes it replaces, so it runs before any account exists.
+ */
+export function withLabSecretStandIns(raw: Readonly<Record<string, unknown>>): { config: Record<string, unknown>; filled: string[] } {
+  const config: Record<string, unknown> = { ...raw };
+  const filled: string[] = [];
+  if (config.acmeDnsApiToken === undefined) {
+    config.acmeDnsApiToken = labDnsTokenStandIn;
+    filled.push("acmeDnsApiToken");
+  }
+  if (Array.isArray(config.mailboxes)) {
+    config.mailboxes = config.mailboxes.map((m: unknown, i) => {
+      if (typeof m !== "object" || m === null || (m as { passwordHash?: unknown }).passwordHash !== undefined) return m;
+      filled.push(`mailboxes[${i}].passwordHash`);
+      return { ...m, passwordHash: labPasswordHashStandIn };
+    });
+  }
+  return { config, filled };
+}
+
 export async function labConfig(stackConfig: StackConfig, inputs: LabConfigInputs): Promise<LabConfig> {
   const raw = namespaceConfig(stackConfig, configNamespace);
   const key = (name: string) => `${configNamespace}:${name}`;
   const overrides: Record<string, string> = {};
   const changes: string[] = [];
 
+  if (raw.acmeDnsApiToken === undefined) {
+    overrides[key("acmeDnsApiToken")] = labDnsTokenStandIn;
+    changes.push("acmeDnsApiToken (not set yet) -> a stand-in: the lab's DNS-01 challenges go to its own DNS, never to Cloudflare");
+  }
   overrides[key("adminUser")] = inputs.adminUser;
   changes.push(`adminUser ${JSON.stringify(raw.adminUser ?? "(default)")} -> "${inputs.adminUser}" (the lab host's cloud-init user)`);
   const plannedKeys = Array.isArray(raw.adminSshPublicKeys) ? raw.adminSshPublicKeys : [];

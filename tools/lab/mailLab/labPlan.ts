@@ -13,7 +13,7 @@ import { runProgramWithMocks } from "../../mockRuntime/runProgram";
 import { isSecretMarker, unwrapSecrets } from "../../mockRuntime/secrets";
 import { namespaceConfig, readStackConfig, type StackConfig } from "../../mockRuntime/stackConfig";
 import type { AddressPair } from "../net/addressPlan";
-import type { LabConfig } from "./labConfig";
+import { withLabSecretStandIns, type LabConfig } from "./labConfig";
 
 /** A Cloudflare record as the program declared it. */
 export interface PlannedDnsRecord {
@@ -49,7 +49,7 @@ const types = {
 /** The stack's tenant config as planned (without the lab's changes): its domain names the lab host. */
 export function stackTenantConfig(programDir: string, stack: string): { stackConfig: StackConfig; config: TenantConfig } {
   const stackConfig = readStackConfig(programDir, stack);
-  const parsed = parseTenantConfig(namespaceConfig(stackConfig, configNamespace));
+  const parsed = parseTenantConfig(withLabSecretStandIns(namespaceConfig(stackConfig, configNamespace)).config);
   if (!parsed.ok) throw new Error(`stack ${stack}: ${formatConfigProblems(parsed.problems)}`);
   return { stackConfig, config: parsed.config };
 }
@@ -59,7 +59,7 @@ export async function planForLab(programDir: string, stack: string, lab: LabConf
   const run = await runProgramWithMocks({ programDir, stack, configOverrides: lab.overrides });
   const stackConfig = readStackConfig(programDir, stack);
   const decoded = Object.fromEntries(Object.entries(lab.overrides).map(([k, v]) => [k.slice(configNamespace.length + 1), tryJson(v)]));
-  const parsed = parseTenantConfig({ ...namespaceConfig(stackConfig, configNamespace), ...decoded });
+  const parsed = parseTenantConfig({ ...withLabSecretStandIns(namespaceConfig(stackConfig, configNamespace)).config, ...decoded });
   if (!parsed.ok) throw new Error(`the lab's changes to stack ${stack} do not validate: ${formatConfigProblems(parsed.problems)}`);
 
   const only = (type: string): CapturedResource => {

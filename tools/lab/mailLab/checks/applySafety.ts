@@ -56,7 +56,9 @@ export const applyRollback: LabCheck = {
     if (sendErrors.length > 0) problems.push(`the remote MTA refused ${sendErrors.length} message(s): ${sendErrors[0]}`);
 
     let received: string[] = [];
-    await waitFor(120_000, async () => {
+    // The remote MTA retries every few seconds and is flushed on every poll: a message still
+    // missing after a minute is one the host lost or refuses.
+    await waitFor(60_000, async () => {
       await lab.remoteMta.flush();
       const answer = await mailboxSubjects(lab, mailbox.address);
       received = (answer.subjects ?? []).filter((s) => s.startsWith(`${tag} #`));

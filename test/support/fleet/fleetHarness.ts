@@ -32,6 +32,7 @@ export interface CallRecord {
   readonly endedAt?: number;
   readonly exitCode?: number;
   readonly signals: readonly { signal: string; at: number }[];
+  readonly handlesInterrupts: boolean;
 }
 
 export interface FleetRun {
@@ -97,11 +98,12 @@ export class FleetHarness {
     return new Map(calls.map((call) => [call.args[call.args.indexOf("--stack") + 1]!, call]));
   }
 
-  /** Waits until `count` operations have started. */
+  /** Waits until `count` operations have started and set their interrupt handler. */
   async operationsStarted(count: number, timeoutMs = 20_000): Promise<void> {
     const until = Date.now() + timeoutMs;
-    while (this.operations().size < count) {
-      if (Date.now() > until) throw new Error(`only ${this.operations().size} of ${count} operations started`);
+    const ready = () => [...this.operations().values()].filter((call) => call.handlesInterrupts).length;
+    while (ready() < count) {
+      if (Date.now() > until) throw new Error(`only ${ready()} of ${count} operations started`);
       await new Promise((resolveWait) => setTimeout(resolveWait, 50));
     }
   }

@@ -11,7 +11,8 @@
 // the first SIGINT (an operation in flight) and stops at the second; deaf: ignores SIGINT.
 // A stack missing from "stacks" does not exist ("no stack named ... found").
 // Every call is recorded in $STAND_IN_PULUMI_DIR/calls/<pid>.json: arguments, the Pulumi and
-// provider variables of its environment, pid, parent, process group, start and end times, exit code.
+// provider variables of its environment, pid, parent, process group, start and end times, exit code,
+// and, for an operation, whether its interrupt handler is in place.
 "use strict";
 
 const fs = require("node:fs");
@@ -26,6 +27,7 @@ const behaviour = JSON.parse(fs.readFileSync(path.join(dir, "behaviour.json"), "
 const args = process.argv.slice(2);
 const startedAt = Date.now();
 const signals = [];
+let handlesInterrupts = false;
 
 function procStat() {
   const stat = fs.readFileSync("/proc/self/stat", "utf8");
@@ -38,7 +40,7 @@ const callFile = path.join(dir, "calls", `${process.pid}.json`);
 function record(extra) {
   fs.mkdirSync(path.dirname(callFile), { recursive: true });
   const temporary = `${callFile}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify({ pid: process.pid, ...procStat(), args, env: recordedEnv, cwd: process.cwd(), startedAt, signals, ...extra }));
+  fs.writeFileSync(temporary, JSON.stringify({ pid: process.pid, ...procStat(), args, env: recordedEnv, cwd: process.cwd(), startedAt, signals, handlesInterrupts, ...extra }));
   fs.renameSync(temporary, callFile);
 }
 
@@ -135,6 +137,10 @@ async function operate(verb) {
     }
     finish(255, "^C received; terminating\n", `error: ${kind} terminated\n`);
   });
+  // Until now a SIGINT would have ended this process by default, as it would end pulumi before
+  // its handler is set: tests wait for this mark before they interrupt.
+  handlesInterrupts = true;
+  record({});
   if (["hang", "stubborn", "deaf"].includes(stack.mode)) {
     setInterval(() => undefined, 60_000);
     return;

@@ -1,7 +1,7 @@
 /**
  * Knot DNS on 127.0.0.1 serving a small tree of zones written here, for the CAA and DNSSEC tests:
  * each zone holds the records given, is signed by knot itself when asked (`dnssec-signing: on`,
- * knot's default policy: ECDSA P-256, KSK and ZSK), and is delegated from its parent with the DS of
+ * ECDSA P-256, KSK and ZSK, no rollovers), and is delegated from its parent with the DS of
  * its KSK, with no DS, or with a DS whose digest matches no key ("bogus"). The root's KSK DS is
  * written as a trust anchor file in the form delv reads.
  */
@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startDaemon, waitUntilReady, type Daemon } from "../../../tools/lab/acme/daemon";
 import { findProgram } from "../../../tools/lab/acme/packages";
+import { renderKnotConf } from "../../../tools/lab/dns/knotConf";
 import { freeLoopbackPort } from "../../../tools/lab/acme/ports";
 
 export interface ZoneSpec {
@@ -58,10 +59,11 @@ export async function startKnotZones(specs: readonly ZoneSpec[]): Promise<KnotZo
   try {
     const port = await freeLoopbackPort(true);
     const conf = path.join(dir, "knot.conf");
-    for (const sub of ["db", "keys"]) fs.mkdirSync(path.join(dir, sub));
+    fs.mkdirSync(path.join(dir, "db"));
     const fileName = (zone: string) => (zone === "." ? "root.zone" : `${zone}zone`);
     for (const spec of specs) fs.writeFileSync(path.join(dir, fileName(spec.name)), zoneFile(spec, specs.filter((c) => parentOf(c.name) === spec.name)));
-    fs.writeFileSync(conf, knotConfig(dir, port, specs, fileName), { mode: 0o600 });
+    const zones = specs.map((s) => ({ domain: s.name, file: fileName(s.name), signed: s.signed }));
+    fs.writeFileSync(conf, renderKnotConf({ dir, listen: [`127.0.0.1@${port}`], controlSocket: path.join(dir, "knot.sock"), zones }), { mode: 0o600 });
     daemon = startDaemon("knotd", dir, knotd, ["-c", conf]);
     const address = `127.0.0.1:${port}`;
     const kdig = (name: string, type: string, ...args: string[]) =>
@@ -101,27 +103,4 @@ export async function startKnotZones(specs: readonly ZoneSpec[]): Promise<KnotZo
     else fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-function knotConfig(dir: string, port: number, specs: readonly ZoneSpec[], fileName: (zone: string) => string): string {
-  return `server:
-    rundir: "${dir}"
-    listen: 127.0.0.1@${port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "${dir}/db"
-    kasp-db: "${dir}/keys"
-control:
-    listen: "${dir}/knot.sock"
-template:
-  - id: default
-    storage: "${dir}"
-    # The zones live as long as the process: no zone file writes, no journal.
-    zonefile-sync: -1
-    journal-content: none
-zone:
-${specs.map((s) => `  - domain: "${s.name}"\n    file: "${fileName(s.name)}"${s.signed ? "\n    dnssec-signing: on" : ""}`).join("\n")}
-`;
 }

@@ -3,41 +3,21 @@
 // output path tests are in test/unit/tools/outputFiles.test.ts.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { checkOutputDirectory, OutputPathError } from "../../../tools/cli/outputFiles";
+import { describe, expect, it } from "vitest";
+import { checkOutputDirectory } from "../../../tools/cli/outputFiles";
+import { outputPathRefusal, scratchDirectories } from "../../support/tools/outputPaths";
 
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-out-"));
-  dirs.push(dir);
-  return dir;
-}
-
-function failure(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OutputPathError);
-    return (error as Error).message;
-  }
-  throw new Error("expected an OutputPathError");
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = scratchDirectories();
 
 describe("output directories", () => {
   it("refuse a file output that lies inside the directory, and kernel file systems", () => {
     const out = path.join(tempDir(), "d");
-    expect(failure(() => checkOutputDirectory("--out", out, "plan", [{ option: "--json", file: path.join(out, "plan.json") }]))).toBe(
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", out, "plan", [{ option: "--json", file: path.join(out, "plan.json") }]))).toBe(
       `--out ${out}: --json ${out}/plan.json lies inside it, and --out replaces the directory whole`,
     );
-    expect(failure(() => checkOutputDirectory("--out", "/proc", "plan"))).toBe("--out /proc: is a kernel file system, not a place for files");
-    expect(failure(() => checkOutputDirectory("--out", "/proc/x", "plan"))).toBe("--out /proc/x: /proc is a kernel file system, not a place for files");
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", "/proc", "plan"))).toBe("--out /proc: is a kernel file system, not a place for files");
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", "/proc/x", "plan"))).toBe("--out /proc/x: /proc is a kernel file system, not a place for files");
   });
 });
 

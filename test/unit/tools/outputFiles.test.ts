@@ -1,22 +1,16 @@
 // The tools' output paths: checked before any work, written whole, and never replacing what the
 // tool did not write itself. The check that needs root (--out /proc) is in test/system/tools/outputFiles.test.ts.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assembleHostBundle } from "../../../hostBundle/format/hostBundle";
 import { readableBundleTree } from "../../../hostBundle/format/bundleTree";
-import { checkOutputDirectory, checkOutputFile, OutputPathError, writeDirectoryAtomically, writeFileAtomically, writtenListName } from "../../../tools/cli/outputFiles";
+import { checkOutputDirectory, checkOutputFile, writeDirectoryAtomically, writeFileAtomically, writtenListName } from "../../../tools/cli/outputFiles";
 import { bundleTestContext, fixtureFiles } from "../../support/hostBundle/bundle/bundleFixture";
+import { outputPathRefusal, scratchDirectories } from "../../support/tools/outputPaths";
 
 const bundle = assembleHostBundle(bundleTestContext(), fixtureFiles());
-const dirs: string[] = [];
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pm-out-"));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = scratchDirectories();
 
 function readTree(root: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -30,20 +24,6 @@ function readTree(root: string): Map<string, string> {
   walk(root);
   return files;
 }
-
-function failure(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OutputPathError);
-    return (error as Error).message;
-  }
-  throw new Error("expected an OutputPathError");
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 describe("readableBundleTree", () => {
   it("is the directory form with every secret file replaced by a note naming it and its hash", () => {
@@ -69,10 +49,10 @@ describe("readableBundleTree", () => {
 describe("output files", () => {
   it("refuse a missing directory, a directory as the file, and kernel file systems, naming the option and path", () => {
     const dir = tempDir();
-    expect(failure(() => checkOutputFile("--json", path.join(dir, "missing/plan.json")))).toBe(`--json ${dir}/missing/plan.json: the directory ${dir}/missing does not exist`);
-    expect(failure(() => checkOutputFile("--json", dir))).toBe(`--json ${dir}: is a directory; give a file name`);
-    expect(failure(() => checkOutputFile("--json", "/proc/x"))).toBe("--json /proc/x: /proc is a kernel file system, not a place for files");
-    expect(failure(() => checkOutputFile("--json", "/sys/kernel/x"))).toMatch(/^--json \/sys\/kernel\/x: \/sys\/kernel is a kernel file system/);
+    expect(outputPathRefusal(() => checkOutputFile("--json", path.join(dir, "missing/plan.json")))).toBe(`--json ${dir}/missing/plan.json: the directory ${dir}/missing does not exist`);
+    expect(outputPathRefusal(() => checkOutputFile("--json", dir))).toBe(`--json ${dir}: is a directory; give a file name`);
+    expect(outputPathRefusal(() => checkOutputFile("--json", "/proc/x"))).toBe("--json /proc/x: /proc is a kernel file system, not a place for files");
+    expect(outputPathRefusal(() => checkOutputFile("--json", "/sys/kernel/x"))).toMatch(/^--json \/sys\/kernel\/x: \/sys\/kernel is a kernel file system/);
     expect(checkOutputFile("--json", path.join(dir, "plan.json"))).toBe(path.join(dir, "plan.json"));
   });
 
@@ -109,14 +89,14 @@ describe("output directories", () => {
     const out = path.join(tempDir(), "bundle");
     writeDirectoryAtomically(out, readableBundleTree(bundle), "plan");
     fs.writeFileSync(path.join(out, "files/notes.txt"), "mine");
-    expect(failure(() => checkOutputDirectory("--out", out, "plan"))).toBe(`--out ${out}: holds files/notes.txt, which plan did not write; move it away or give another directory`);
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", out, "plan"))).toBe(`--out ${out}: holds files/notes.txt, which plan did not write; move it away or give another directory`);
     fs.rmSync(path.join(out, "files/notes.txt"));
     fs.appendFileSync(path.join(out, "files/etc/postfix/main.cf"), "# my edit\n");
-    expect(failure(() => checkOutputDirectory("--out", out, "plan"))).toBe(`--out ${out}: files/etc/postfix/main.cf changed since plan wrote it; move it away or give another directory`);
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", out, "plan"))).toBe(`--out ${out}: files/etc/postfix/main.cf changed since plan wrote it; move it away or give another directory`);
 
     const foreign = tempDir();
     fs.writeFileSync(path.join(foreign, "manifest.json"), "{}");
     fs.writeFileSync(path.join(foreign, "apply.sh"), "");
-    expect(failure(() => checkOutputDirectory("--out", foreign, "plan"))).toBe(`--out ${foreign}: holds apply.sh, manifest.json, which plan did not write; give an empty or new directory`);
+    expect(outputPathRefusal(() => checkOutputDirectory("--out", foreign, "plan"))).toBe(`--out ${foreign}: holds apply.sh, manifest.json, which plan did not write; give an empty or new directory`);
   });
 });

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Rfc2136SolverConfig } from "../../../components/certificate/dns/solver";
+import { renderKnotConf } from "../dns/knotConf";
 import { startDaemon, waitUntilReady } from "./daemon";
 import { findProgram } from "./packages";
 import { freeLoopbackPort } from "./ports";
@@ -29,6 +30,8 @@ export interface KnotServer {
   solverConfig(zone: string): Rfc2136SolverConfig;
   /** TXT values at `name`, asked of this server. */
   txt(name: string): Promise<string[]>;
+  /** The zone's SOA serial: every accepted update raises it by one. */
+  serial(zone: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -40,7 +43,8 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
     const port = await freeLoopbackPort(true);
     const tsig = { name: "acme-update", algorithm: "hmac-sha256" as const, secret: randomBytes(32).toString("base64") };
     for (const zone of options.zones) fs.writeFileSync(path.join(dir, `${zone}.zone`), zoneFile(zone));
-    fs.writeFileSync(path.join(dir, "knot.conf"), knotConfig(dir, port, tsig, options.zones), { mode: 0o600 });
+    const zones = options.zones.map((zone) => ({ domain: zone, file: `${zone}.zone` }));
+    fs.writeFileSync(path.join(dir, "knot.conf"), renderKnotConf({ dir, listen: [`127.0.0.1@${port}`], txtUpdateKey: tsig, zones }), { mode: 0o600 });
 
     const daemon = startDaemon("knotd", dir, findProgram("knotd") ?? "knotd", ["-c", path.join(dir, "knot.conf")]);
     const address = `127.0.0.1:${port}`;
@@ -71,6 +75,7 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
           throw error;
         }
       },
+      serial: async (zone) => (await resolver.resolveSoa(zone)).serial,
       stop: () => daemon.stop(),
     };
   } catch (error) {
@@ -81,34 +86,4 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
 
 function zoneFile(zone: string): string {
   return [`$ORIGIN ${zone}.`, "$TTL 60", "@ SOA ns1 hostmaster 1 3600 600 86400 60", "@ NS ns1", "ns1 A 127.0.0.1", ""].join("\n");
-}
-
-function knotConfig(dir: string, port: number, tsig: KnotServer["tsig"], zones: readonly string[]): string {
-  return `server:
-    rundir: "${dir}"
-    listen: 127.0.0.1@${port}
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "${dir}/db"
-key:
-  - id: ${tsig.name}
-    algorithm: ${tsig.algorithm}
-    secret: ${tsig.secret}
-acl:
-  - id: acme-update
-    key: ${tsig.name}
-    action: update
-    update-type: [TXT]
-template:
-  - id: default
-    storage: "${dir}"
-    acl: acme-update
-    # The lab's zones live as long as the process: no zone file writes, no journal.
-    zonefile-sync: -1
-    journal-content: none
-zone:
-${zones.map((z) => `  - domain: ${z}\n    file: "${z}.zone"`).join("\n")}
-`;
 }

@@ -19,6 +19,7 @@ import type { AddressPair } from "../net/addressPlan";
 import { run, runChecked } from "../net/run";
 import { startDaemon, waitUntilReady, type Daemon } from "../acme/daemon";
 import { findProgram } from "../acme/packages";
+import { renderKnotConf } from "./knotConf";
 
 export interface LabZone {
   /** Domain name below the lab TLD, without the trailing dot: "secure.dnslab". */
@@ -99,7 +100,11 @@ export async function startLabDns(options: LabDnsOptions): Promise<LabDns> {
   const socket = path.join(dir, "knot.sock");
   const conf = path.join(dir, "knot.conf");
   for (const zone of zones) fs.writeFileSync(path.join(dir, zone.file), zoneFile(zone, zones, nameServer, options.address));
-  fs.writeFileSync(conf, knotConfig(dir, socket, options.address, zones), { mode: 0o600 });
+  fs.writeFileSync(
+    conf,
+    renderKnotConf({ dir, listen: [`${options.address.v4}@53`, `${options.address.v6}@53`], controlSocket: socket, hideIdentity: true, zones: zones.map((z) => ({ domain: z.name, file: z.file, signed: true })) }),
+    { mode: 0o600 },
+  );
 
   const v4 = `${options.address.v4}/${options.prefixLength.v4}`;
   const v6 = `${options.address.v6}/${options.prefixLength.v6}`;
@@ -260,39 +265,6 @@ function zoneFile(zone: PlannedZone, all: readonly PlannedZone[], nameServer: st
   for (const child of all.filter((z) => z.parent === zone.name)) lines.push(`${child.name} NS ${nameServer}`);
   lines.push(...zone.records, "");
   return lines.join("\n");
-}
-
-function knotConfig(dir: string, socket: string, address: AddressPair, zones: readonly PlannedZone[]): string {
-  return `server:
-    rundir: "${dir}"
-    listen: [ "${address.v4}@53", "${address.v6}@53" ]
-    identity: ""
-    version: ""
-log:
-  - target: stderr
-    any: info
-database:
-    storage: "${dir}/db"
-control:
-    listen: "${socket}"
-policy:
-  - id: lab
-    algorithm: ecdsap256sha256
-    # No key rollovers while a lab runs: the DS records published at start stay right.
-    ksk-lifetime: 0
-    zsk-lifetime: 0
-    nsec3: off
-template:
-  - id: default
-    storage: "${dir}"
-    dnssec-signing: on
-    dnssec-policy: lab
-    # The zones live as long as the process: no zone file writes, no journal.
-    zonefile-sync: -1
-    journal-content: none
-zone:
-${zones.map((z) => `  - domain: "${z.name}"\n    file: "${z.file}"`).join("\n")}
-`;
 }
 
 /** Same key tag, algorithm and digest type, another digest: points at a key the zone does not have. */

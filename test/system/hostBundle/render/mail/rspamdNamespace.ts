@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { splitTxtValue } from "../../../../../baseline/dns/txt";
 import { hostLayout } from "../../../../../hostBundle/hostLayout";
+import { renderKnotConf } from "../../../../../tools/lab/dns/knotConf";
 import type { Zone } from "../../../../support/baseline/dns/memoryResolver";
 import { shellQuote, startDaemon } from "./processRunner";
 import type { StagedMailConfig } from "./stagedMailConfig";
@@ -28,24 +29,7 @@ export function rootZoneFile(zone: Zone): string {
 }
 
 function knotConf(dir: string, listen = "127.0.0.1"): string {
-  return `server:
-    rundir: "${dir}"
-    pidfile: "${dir}/knot.pid"
-    listen: ${listen}@53
-log:
-  - target: "${dir}/knot.log"
-    any: info
-database:
-    storage: "${dir}/db"
-template:
-  - id: default
-    storage: "${dir}"
-    zonefile-sync: -1
-    journal-content: none
-zone:
-  - domain: .
-    file: "root.zone"
-`;
+  return renderKnotConf({ dir, listen: [`${listen}@53`], pidFile: `${dir}/knot.pid`, logFile: `${dir}/knot.log`, zones: [{ domain: ".", file: "root.zone" }] });
 }
 
 const knotDirectory = (staged: StagedMailConfig): string => `${staged.root}/knot`;

@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCidr } from "../../../../../baseline/cidr";
-import { allowedOutboundPorts, publicInboundPorts, sshPort } from "../../../../../baseline/network";
+import { allowedOutboundPorts, icmpEchoRequestsPerSecond, publicInboundPorts, sshPort } from "../../../../../baseline/network";
 import { nftablesTableName, renderNftablesRuleset, sshSourceSetNames } from "../../../../../hostBundle/render/system/nftablesRuleset";
 import {
   addNamespace,
@@ -218,9 +218,13 @@ describe("the rendered nftables ruleset in a network namespace", () => {
     }
     const flood = inNamespace(clientNs, "ping", ["-q", "-c", "100", "-i", "0.01", "-W", "1", "-I", addresses.outsider4, addresses.host4]);
     const received = Number(/(\d+) received/.exec(flood.stdout)?.[1]);
-    console.info(`ping flood of 100 echo requests in about 1 s: ${received} answered`);
+    const floodSeconds = Number(/time (\d+)ms/.exec(flood.stdout)?.[1]) / 1000;
+    console.info(`ping flood of 100 echo requests in ${floodSeconds} s: ${received} answered`);
     expect(received).toBeGreaterThan(0);
-    expect(received).toBeLessThan(50);
+    // nftables' limit lets a burst of as many as the rate through, then the rate itself; a slow
+    // machine that takes longer to send the flood earns more answers, never all of them.
+    const allowed = icmpEchoRequestsPerSecond * (1 + Math.ceil(floodSeconds)) + 1;
+    expect(received).toBeLessThanOrEqual(Math.min(allowed, 99));
   });
 
   it("reloading replaces our table in place and leaves fail2ban's table and its bans alone", () => {

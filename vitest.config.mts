@@ -17,7 +17,9 @@ export default defineConfig({
         // One worker per core (vitest's default leaves one core idle): the minute needs both on two cores.
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], maxWorkers: "100%", sequence: { groupOrder: 0 } },
       },
-      { extends: true, test: { name: "system", include: ["test/system/**/*.test.ts"], sequence: { groupOrder: 1 } } },
+      // One file at a time on any machine: the system tests share the host (fixed test addresses
+      // on veth links, fail2ban and nftables state, the lab's rootfs cache).
+      { extends: true, test: { name: "system", include: ["test/system/**/*.test.ts"], fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -13,7 +13,7 @@ import { constants } from "node:os";
 const workerVariable = "PENGUINMAILS_FLEET_WORKER";
 
 /** A terminal's Ctrl-C arrives directly and again through npm within milliseconds: one interrupt. */
-const duplicateSignalWindowMs = 500;
+export const duplicateSignalWindowMs = 500;
 
 export function isFleetWorker(): boolean {
   return process.env[workerVariable] === "1";

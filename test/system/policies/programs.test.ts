@@ -102,7 +102,8 @@ const insecure: Array<[string, string[], string[]]> = [
 for (const [fixture, extra] of insecure) plan(fixture, ["--program", `${fixtures}/${fixture}`, "--stack", "test", ...extra]);
 plan("secure-raw", ["--program", `${fixtures}/secure-raw`, "--stack", "test"]);
 plan("never-resolves", ["--program", `${fixtures}/never-resolves`, "--stack", "test"]);
-plan("pending-resource", ["--program", `${fixtures}/pending-resource`, "--stack", "test", "--timeout", "3"]);
+// Long enough that loading the SDK and a provider on a busy machine never uses it up.
+plan("pending-resource", ["--program", `${fixtures}/pending-resource`, "--stack", "test", "--timeout", "8"]);
 plan("type-error", ["--program", `${fixtures}/type-error`, "--stack", "test"]);
 
 describe("insecure programs are caught by the policy that should catch them", () => {
@@ -241,7 +242,7 @@ describe("a program that does not finish, or would not compile, never passes", (
   it("a program kept alive by a timer stops at --timeout, naming the resource still pending", () => {
     const run = policy("pending-resource");
     expect(run.code).toBe(5);
-    expect(run.stderr).toBe('error: the program did not finish within 3 s; still pending: digitalocean:index/tag:Tag "waiting"\n');
+    expect(run.stderr).toBe('error: the program did not finish within 8 s; still pending: digitalocean:index/tag:Tag "waiting"\n');
     expect(run.json).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AuditLog } from "../../../tools/audit/auditEvent";
+import { duplicateSignalWindowMs } from "../../../tools/fleet/processGroup";
 import { FleetHarness, groupMembers, isAlive, mostAtOnce, type StandInStack } from "../../support/fleet/fleetHarness";
 
 let harness: FleetHarness | undefined;
@@ -26,6 +27,14 @@ function auditEvents(file: string): AuditLog[] {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await pause(50);
+  }
+}
 
 describe("fleet up, preview and refresh", () => {
   it("runs up on every stack with the policy pack, at most --parallel at once, with a log and an audit event each", async () => {
@@ -162,8 +171,10 @@ describe("fleet interrupted", () => {
     const run = fleet.start(["up", "--program", fleet.programDir, "--log-dir", join(fleet.root, "logs")]);
     await fleet.operationsStarted(1);
     run.child.kill("SIGINT");
-    await pause(1000);
     const call = () => fleet.operations().get("busy")!;
+    await until(() => call().signals.length > 0);
+    // A second interrupt within the supervisor's duplicate window would count as the same Ctrl-C.
+    await pause(Math.max(0, call().signals[0]!.at + duplicateSignalWindowMs + 200 - Date.now()));
     expect(call().signals).toHaveLength(1);
     expect(isAlive(call().pid)).toBe(true);
     run.child.kill("SIGINT");

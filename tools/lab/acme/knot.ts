@@ -48,7 +48,8 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
 
     const daemon = startDaemon("knotd", dir, findProgram("knotd") ?? "knotd", ["-c", path.join(dir, "knot.conf")]);
     const address = `127.0.0.1:${port}`;
-    const resolver = new dns.promises.Resolver({ timeout: 500, tries: 1 });
+    // A local server answers at once; the slack is for a test process whose event loop is busy.
+    const resolver = new dns.promises.Resolver({ timeout: 2_000, tries: 2 });
     resolver.setServers([address]);
     try {
       const serving = async () => {

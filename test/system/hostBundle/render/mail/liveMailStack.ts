@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { Zone } from "../../../../support/baseline/dns/memoryResolver";
 import { runOnTerminal, shellQuote, startDaemon } from "./processRunner";
@@ -118,9 +118,14 @@ export async function startRspamd(staged: StagedMailConfig, dns: Zone, onLaunch?
   return Date.now() - began;
 }
 
-/** Stops rspamd (all its processes) and Knot; their namespaces go with them. */
+/**
+ * Stops rspamd (all its processes) and Knot; their namespaces go with them. rspamd leaves its
+ * milter socket behind (it unlinks a stale one only when it binds again): removed here, so that
+ * the next start is waited for by the socket it creates, not the old file.
+ */
 export async function stopRspamd(staged: StagedMailConfig): Promise<void> {
   await Promise.all([staged.rspamd.pidFile, knotPidFile(staged)].map(stopByPidFile));
+  rmSync(staged.rspamd.milterSocket, { force: true });
 }
 
 /** Where Postfix's own lookups go: a DNS server in the outside namespace, answering from the test's zone. */

@@ -125,6 +125,7 @@ beforeAll(async () => {
   );
   const policyServer = startDaemon("policy host", runDir("policy-host"), "ip", ["netns", "exec", netns, "/usr/bin/python3", path.join(dir, "policy_host.py"), path.join(dir, "policies.json"), policyHost, certificate.certificateFile, certificate.keyFile]);
   daemons.push(policyServer);
+  await waitUntilReady(policyServer, async () => policyServer.output().includes("ready\n"), 15_000);
 
   // The resolver with the rendered settings; only its cache file moves to the scratch directory.
   const conf = renderMtaStsResolverConf(ctx).replace("/var/lib/mta-sts/cache.db", path.join(dir, "cache.db"));

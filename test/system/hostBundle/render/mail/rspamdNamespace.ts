@@ -10,7 +10,7 @@ import { splitTxtValue } from "../../../../../baseline/dns/txt";
 import { hostLayout } from "../../../../../hostBundle/hostLayout";
 import { renderKnotConf } from "../../../../../tools/lab/dns/knotConf";
 import type { Zone } from "../../../../support/baseline/dns/memoryResolver";
-import { shellQuote, startDaemon } from "./processRunner";
+import { runCommand, shellQuote, startDaemon } from "./processRunner";
 import type { StagedMailConfig } from "./stagedMailConfig";
 
 /** The zone as a master file for the root zone: every name of the test answered by one server. */
@@ -50,6 +50,14 @@ export async function startPostfixDns(staged: StagedMailConfig, zone: Zone, netn
   writeFileSync(`${dir}/knot.conf`, knotConf(dir, address));
   const result = await startDaemon("ip", ["netns", "exec", netns, "knotd", "-d", "-c", `${dir}/knot.conf`], `${dir}/knot.out`);
   if (result.code !== 0) throw new Error(`knot for Postfix did not start: ${result.output}`);
+  // knotd -d forks before it binds and loads the zone: ready once it answers for the root.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const answer = await runCommand("ip", ["netns", "exec", netns, "kdig", `@${address}`, "+time=1", "+retry=0", ".", "SOA"]);
+    if (/status: NOERROR/.test(answer.output)) return;
+    if (Date.now() > deadline) throw new Error(`knot for Postfix did not answer within 15 s: ${answer.output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Knot's pid file (knot.conf names it). */

@@ -60,14 +60,15 @@ export function writeSendmailStub(binDir: string, mailDir: string): void {
   mkdirSync(mailDir, { recursive: true });
   writeFileSync(
     join(binDir, "sendmail"),
-    `#!/bin/sh\n{ printf 'ARGS:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; cat; } > "${mailDir}/$(date +%s%N).eml"\n`,
+    // Written aside and renamed: a test that reads the directory never sees half a message.
+    `#!/bin/sh\nmail="${mailDir}/$(date +%s%N)-$$"\n{ printf 'ARGS:'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; cat; } > "$mail.part" && mv "$mail.part" "$mail.eml"\n`,
   );
   chmodSync(join(binDir, "sendmail"), 0o755);
 }
 
 /** The messages the sendmail stub received, oldest first. */
 export function sentMails(mailDir: string): string[] {
-  return readdirSync(mailDir).sort().map((f) => readFileSync(join(mailDir, f), "utf8"));
+  return readdirSync(mailDir).filter((f) => f.endsWith(".eml")).sort().map((f) => readFileSync(join(mailDir, f), "utf8"));
 }
 
 /** A network namespace plus a private mount namespace in which fail2ban (and the daemons it watches) run. */

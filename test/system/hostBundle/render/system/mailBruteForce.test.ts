@@ -51,7 +51,7 @@ interface Round {
   readonly source: string;
   readonly attempts: (Attempt & { port: Port })[];
   readonly errors: string[];
-  /** 2 s after the 4th failed attempt's reply. */
+  /** Once fail2ban has counted the 4th failed attempt, and a second later. */
   afterFourth?: { banned: boolean; found: number };
   /** From the 5th failure's reply until the address is in one of fail2ban's sets. */
   banMs?: number;
@@ -84,7 +84,11 @@ async function round(name: string, source: string, before: readonly Connection[]
     if (r.error) result.errors.push(`${c.port}: ${r.error}`);
   };
   for (const c of before) await connect(c);
-  await sleep(2_000);
+  // fail2ban polls the logs: wait until it has seen the four (or gives up at 30 s), then one more
+  // polling cycle, so that a line counted twice or a premature ban would show too.
+  const seen = performance.now();
+  while (found(source) - foundBefore < fail2ban.maxRetry - 1 && performance.now() - seen < 30_000) await sleep(100);
+  await sleep(1_000);
   result.afterFourth = { banned: isBanned(source), found: found(source) - foundBefore };
   await connect(fifth);
   const start = performance.now();

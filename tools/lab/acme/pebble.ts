@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { startDaemon, waitUntilReady } from "./daemon";
 import { createListenerCertificate } from "./listenerCertificate";
 import { findProgram } from "./packages";
-import { freeLoopbackPort } from "./ports";
+import { freeLoopbackPorts } from "./ports";
 
 export interface PebbleOptions {
   /** "ip:port" of the DNS server Pebble asks for challenge records. */
@@ -40,7 +40,7 @@ export async function startPebble(options: PebbleOptions): Promise<PebbleServer>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "acme-lab-pebble-"));
   try {
     const listener = createListenerCertificate(dir);
-    const [acmePort, managementPort, httpPort, tlsPort] = [await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort(), await freeLoopbackPort()];
+    const [acmePort, managementPort, httpPort, tlsPort] = (await freeLoopbackPorts(4)) as [number, number, number, number];
     const config = {
       pebble: {
         listenAddress: `127.0.0.1:${acmePort}`,

@@ -1,25 +1,13 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { freeLoopbackPorts } from "../../../../../tools/lab/acme/ports";
 import type { Zone } from "../../../../support/baseline/dns/memoryResolver";
 import { runOnTerminal, shellQuote, startDaemon } from "./processRunner";
 import { knotPidFile, mainPid, postfixKnotPidFile, processTree, rspamdMemory, startPostfixDns, startRspamdInNamespace } from "./rspamdNamespace";
 import type { StagedMailConfig, StagePorts } from "./stagedMailConfig";
 
-/** Free loopback TCP ports, asked from the kernel. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const server = createServer();
-      server.listen(0, "127.0.0.1", () => resolve(server));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
 export async function stagePorts(): Promise<StagePorts> {
-  const [smtp, submission, submissions, imaps, policy] = (await freePorts(5)) as [number, number, number, number, number];
+  const [smtp, submission, submissions, imaps, policy] = (await freeLoopbackPorts(5)) as [number, number, number, number, number];
   return { smtp, submission, submissions, imaps, policy };
 }
 
